@@ -1,11 +1,239 @@
 package dev.kabuki.scheduler;
 
-/** Placeholder; replaced by the real current-thread dispatcher. */
-public final class CurrentThreadDispatcher {
-    static CurrentThreadDispatcher drivenBy(Thread t) {
-        return null;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The current-thread core dispatcher (Tokio's {@code current_thread} scheduler): no worker
+ * threads. Tasks and actor activations run on the one thread that calls
+ * {@link #blockOn(Callable)}, in FIFO order of scheduling, which makes runs deterministic for a
+ * given program. For tests, and for embedding kabuki in a thread you already own.
+ *
+ * <h2>How work runs</h2>
+ * <ol>
+ *   <li>{@link #blockOn} runs its callable on the calling thread (the <em>driver</em>).</li>
+ *   <li>Whenever code on the driver thread calls {@link JoinHandle#join()} on a pending handle,
+ *       the driver runs queued tasks, oldest first, until that handle completes; with nothing
+ *       queued it parks until work arrives or the handle completes (completed from a blocking
+ *       thread, the timer, another thread).</li>
+ *   <li>Tasks scheduled while no {@code blockOn} is running wait in the queue for the next one,
+ *       or for {@link #shutdown}, which runs them on the closing thread (within its timeout).</li>
+ * </ol>
+ * Only one thread can drive at a time: a second concurrent {@code blockOn} fails with
+ * {@link IllegalStateException}. Nested joins on the driver run other tasks re-entrantly, so a
+ * task may join another task; a join cycle (A joins B, B joins A) still deadlocks, as it
+ * would anywhere.
+ *
+ * <p>Thread-safe: any thread may spawn into it; the queue is lock-free.
+ */
+public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(CurrentThreadDispatcher.class);
+    private static final ThreadLocal<CurrentThreadDispatcher> DRIVING = new ThreadLocal<>();
+    private static final VarHandle DRIVER;
+
+    static {
+        try {
+            DRIVER = MethodHandles.lookup().findVarHandle(CurrentThreadDispatcher.class, "driver", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
+    private final ConcurrentLinkedQueue<Task> queue = new ConcurrentLinkedQueue<>();
+    private final Parker parker = new Parker();
+    @SuppressWarnings("unused") // accessed through DRIVER
+    private volatile Thread driver;
+    private volatile DispatcherShutdown shutdownReport;
+
+    /**
+     * @param name  the runtime's name, used in messages
+     * @param timer the timer for {@code schedule} and handle timeouts; may be null
+     */
+    public CurrentThreadDispatcher(String name, Timer timer) {
+        super(Objects.requireNonNull(name, "name"), timer);
+    }
+
+    /** The dispatcher the given thread is driving, if any. */
+    static CurrentThreadDispatcher drivenBy(Thread t) {
+        return DRIVING.get();
+    }
+
+    /**
+     * Runs {@code body} on the calling thread, with this dispatcher's tasks running on the same
+     * thread whenever the body (or a task) joins a pending handle. Blocks until the body
+     * returns.
+     *
+     * @return the body's value
+     * @throws TaskFailedException   the body threw (the cause)
+     * @throws IllegalStateException another thread is already driving this dispatcher, or it is
+     *                               shut down
+     */
+    public <T> T blockOn(Callable<T> body) {
+        Objects.requireNonNull(body, "body");
+        Thread me = Thread.currentThread();
+        if (closing) {
+            throw new IllegalStateException("kabuki runtime '" + name + "' is shut down");
+        }
+        if (DRIVING.get() == this) {
+            // Re-entrant blockOn from the driver: just run the body here.
+            return runBody(body);
+        }
+        if (!DRIVER.compareAndSet(this, null, me)) {
+            throw new IllegalStateException("blockOn is already running on thread '"
+                    + ((Thread) DRIVER.getVolatile(this)).getName()
+                    + "'; a current-thread runtime has one driver at a time");
+        }
+        CurrentThreadDispatcher previous = DRIVING.get();
+        DRIVING.set(this);
+        parker.setOwner(me);
+        try {
+            return runBody(body);
+        } finally {
+            if (previous == null) {
+                DRIVING.remove();
+            } else {
+                DRIVING.set(previous);
+            }
+            DRIVER.setVolatile(this, null);
+        }
+    }
+
+    private <T> T runBody(Callable<T> body) {
+        CallableTask<T> main = new CallableTask<>(body, timer, null);
+        main.run();
+        Thread.interrupted();
+        return main.join();
+    }
+
+    /** Driver side of join: run queued tasks until {@code handle} completes (or time runs out). */
     void runUntilFinished(AbstractJoinHandle<?> handle, boolean timed, long nanos) {
+        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        boolean wakeRegistered = false;
+        while (!handle.isFinished()) {
+            Task t = queue.poll();
+            if (t != null) {
+                runOne(t);
+                continue;
+            }
+            if (terminated) {
+                return;
+            }
+            if (!wakeRegistered) {
+                handle.whenComplete((v, e) -> parker.unpark());
+                wakeRegistered = true;
+                continue; // re-check: it may have completed meanwhile
+            }
+            if (timed) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return;
+                }
+                parker.parkNanos(remaining);
+            } else {
+                parker.park();
+            }
+        }
+    }
+
+    private void runOne(Task t) {
+        try {
+            t.run();
+        } catch (Throwable e) {
+            LOG.error("a task threw out of run(); tasks must not throw", e);
+        }
+    }
+
+    @Override
+    public void execute(Task task) {
+        Objects.requireNonNull(task, "task");
+        if (terminated) {
+            abandon(task, abandonedAtShutdown());
+            return;
+        }
+        queue.offer(task);
+        if (Thread.currentThread() != driver) {
+            parker.unpark();
+        }
+        if (terminated) {
+            abandonQueued();
+        }
+    }
+
+    private void abandonQueued() {
+        Task t;
+        while ((t = queue.poll()) != null) {
+            abandon(t, abandonedAtShutdown());
+        }
+    }
+
+    @Override
+    public DispatcherMetrics metrics() {
+        int depth = queue.size();
+        return new DispatcherMetrics(0, alive.sum(), 0, depth, List.of(depth), 0, 0, 0, 0);
+    }
+
+    /**
+     * Shuts down: stops accepting spawns; if no {@code blockOn} is running, runs the queued
+     * tasks on the calling thread until none is left or {@code timeout} has passed; then
+     * abandons what is left (handles fail with a
+     * {@link java.util.concurrent.RejectedExecutionException} cause). A task running on a
+     * driver at the deadline is cancelled and its thread interrupted. Idempotent.
+     */
+    @Override
+    public synchronized DispatcherShutdown shutdown(Duration timeout) {
+        if (shutdownReport != null) {
+            return shutdownReport;
+        }
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        closing = true;
+        boolean drained;
+        Thread me = Thread.currentThread();
+        if (DRIVER.compareAndSet(this, null, me)) {
+            DRIVING.set(this);
+            try {
+                Task t;
+                while (System.nanoTime() - deadline < 0 && (t = queue.poll()) != null) {
+                    runOne(t);
+                }
+            } finally {
+                DRIVING.remove();
+                DRIVER.setVolatile(this, null);
+            }
+            drained = queue.isEmpty();
+        } else {
+            // Someone is driving (or we are inside blockOn): wait for the queue to empty.
+            drained = awaitEmpty(deadline);
+        }
+        terminated = true;
+        int interrupted = 0;
+        Thread d = driver;
+        if (d != null && d != me && !drained) {
+            d.interrupt();
+            interrupted++;
+        }
+        parker.unpark();
+        abandonQueued();
+        DispatcherShutdown report = new DispatcherShutdown(drained, abandonedCount.get(), interrupted, 0);
+        shutdownReport = report;
+        return report;
+    }
+
+    private boolean awaitEmpty(long deadline) {
+        while (!queue.isEmpty()) {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0 || DRIVING.get() == this) {
+                return queue.isEmpty();
+            }
+            LockSupport.parkNanos(this, Math.min(remaining, 1_000_000L));
+        }
+        return true;
     }
 }

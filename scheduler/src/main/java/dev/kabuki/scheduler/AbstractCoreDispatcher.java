@@ -1,0 +1,141 @@
+package dev.kabuki.scheduler;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/** What both core flavours share: spawning, delayed and periodic tasks, the alive count. */
+abstract class AbstractCoreDispatcher implements CoreDispatcher {
+    final LongAdder alive = new LongAdder();
+    final Timer timer;
+    final String name;
+    /** Set once shutdown begins: spawns are rejected from then on. */
+    volatile boolean closing;
+    /** Set once the drain is over: execute() abandons from then on. */
+    volatile boolean terminated;
+    final AtomicInteger abandonedCount = new AtomicInteger();
+
+    AbstractCoreDispatcher(String name, Timer timer) {
+        this.name = name;
+        this.timer = timer;
+    }
+
+    @Override
+    public final Timer timer() {
+        return timer;
+    }
+
+    final RejectedExecutionException spawnRejected() {
+        return new RejectedExecutionException("kabuki runtime '" + name
+                + "' is shut down; the task was not run");
+    }
+
+    final RejectedExecutionException abandonedAtShutdown() {
+        return new RejectedExecutionException("kabuki runtime '" + name
+                + "' shut down before the task ran");
+    }
+
+    final void abandon(Task task, Throwable reason) {
+        abandonedCount.incrementAndGet();
+        try {
+            task.abandon(reason);
+        } catch (Throwable t) {
+            LoggerHolder.LOG.error("Task.abandon threw; tasks must not throw", t);
+        }
+    }
+
+    @Override
+    public final <T> JoinHandle<T> spawn(Callable<T> body) {
+        CallableTask<T> task = new CallableTask<>(body, timer, alive);
+        alive.increment();
+        if (closing) {
+            task.abandon(spawnRejected());
+        } else {
+            execute(task);
+        }
+        return task;
+    }
+
+    @Override
+    public final JoinHandle<Void> spawn(Runnable body) {
+        Objects.requireNonNull(body, "task body");
+        return spawn(() -> {
+            body.run();
+            return null;
+        });
+    }
+
+    private Timer requireTimer() {
+        if (timer == null) {
+            throw new IllegalStateException("this dispatcher was built without a timer");
+        }
+        return timer;
+    }
+
+    @Override
+    public final <T> JoinHandle<T> schedule(Duration delay, Callable<T> body) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative, got " + delay);
+        }
+        Timer t = requireTimer();
+        CallableTask<T> task = new CallableTask<>(body, t, alive);
+        alive.increment();
+        if (closing) {
+            task.abandon(spawnRejected());
+            return task;
+        }
+        Timer.Cancellable pending = t.schedule(delay, new DispatchAction(this, task));
+        task.whenComplete((v, e) -> pending.cancel());
+        return task;
+    }
+
+    @Override
+    public final JoinHandle<Void> scheduleAtFixedRate(Duration initialDelay, Duration period,
+                                                      Runnable body) {
+        if (initialDelay.isNegative()) {
+            throw new IllegalArgumentException("initialDelay must not be negative, got " + initialDelay);
+        }
+        if (period.isNegative() || period.isZero()) {
+            throw new IllegalArgumentException("period must be positive, got " + period);
+        }
+        Timer t = requireTimer();
+        PeriodicTask task = new PeriodicTask(this, t, Objects.requireNonNull(body, "task body"),
+                period.toNanos());
+        alive.increment();
+        task.whenComplete((v, e) -> alive.decrement());
+        if (closing) {
+            task.abandon(spawnRejected());
+            return task;
+        }
+        task.start(initialDelay);
+        return task;
+    }
+
+    /** Timer action that hands a due task to its dispatcher. */
+    static final class DispatchAction implements Task {
+        private final CoreDispatcher dispatcher;
+        private final Task task;
+
+        DispatchAction(CoreDispatcher dispatcher, Task task) {
+            this.dispatcher = dispatcher;
+            this.task = task;
+        }
+
+        @Override
+        public void run() {
+            dispatcher.execute(task);
+        }
+
+        @Override
+        public void abandon(Throwable reason) {
+            task.abandon(reason);
+        }
+    }
+
+    static final class LoggerHolder {
+        static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CoreDispatcher.class);
+    }
+}

@@ -1,0 +1,166 @@
+package dev.kabuki.scheduler;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A group of tasks joined in the order they finish, aborted together when the group closes
+ * (Tokio's {@code JoinSet}): structured concurrency with try-with-resources.
+ *
+ * <pre>{@code
+ * try (JoinSet<String> set = system.joinSet()) {
+ *     for (URI uri : uris) set.spawnBlocking(() -> fetch(uri));
+ *     JoinHandle<String> first;
+ *     while ((first = set.joinNext()) != null) {
+ *         System.out.println(first.join());   // finished: join() does not block
+ *     }
+ * }   // anything still running is aborted here
+ * }</pre>
+ *
+ * <h2>Thread safety</h2>
+ * The set is meant to be owned by one thread (or one task) at a time: call {@code spawn},
+ * {@code joinNext} and {@code close} from that owner. Members complete from any thread.
+ *
+ * <h2>Blocking</h2>
+ * {@link #joinNext()} and {@link #joinAll()} wait like {@link JoinHandle#join()}, with the same
+ * rule: on a core worker they throw {@link IllegalStateException} rather than block (use
+ * {@link #tryJoinNext()} there); on a current-thread driver they run queued tasks while waiting.
+ * {@link #close()} never blocks.
+ *
+ * @param <T> the tasks' value type
+ */
+public final class JoinSet<T> implements AutoCloseable {
+    private final TaskSpawner spawner;
+    private final Set<JoinHandle<T>> members = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedQueue<JoinHandle<T>> finished = new ConcurrentLinkedQueue<>();
+    private volatile Promise<Void> wakeup;
+    private volatile boolean closed;
+
+    /** @param spawner where {@link #spawn} and {@link #spawnBlocking} send tasks */
+    public JoinSet(TaskSpawner spawner) {
+        this.spawner = Objects.requireNonNull(spawner, "spawner");
+    }
+
+    /** Spawns a core task into the set. */
+    public JoinHandle<T> spawn(Callable<T> body) {
+        return add(spawner.spawn(body));
+    }
+
+    /** Spawns a blocking task into the set. */
+    public JoinHandle<T> spawnBlocking(Callable<T> body) {
+        return add(spawner.spawnBlocking(body));
+    }
+
+    /**
+     * Adopts a handle made elsewhere (an ask, a scheduled task).
+     *
+     * @throws IllegalStateException the set is closed (the handle is aborted first)
+     */
+    public JoinHandle<T> add(JoinHandle<T> handle) {
+        Objects.requireNonNull(handle, "handle");
+        if (closed) {
+            handle.abort();
+            throw new IllegalStateException("JoinSet is closed");
+        }
+        members.add(handle);
+        handle.whenComplete((v, e) -> {
+            finished.add(handle);
+            Promise<Void> w = wakeup;
+            if (w != null) {
+                w.complete(null);
+            }
+        });
+        return handle;
+    }
+
+    /** Members not yet returned by a join method. */
+    public int size() {
+        return members.size();
+    }
+
+    /** Whether every member has been returned by a join method. */
+    public boolean isEmpty() {
+        return members.isEmpty();
+    }
+
+    /** A finished member, removed from the set, or null if none has finished yet. Never blocks. */
+    public JoinHandle<T> tryJoinNext() {
+        JoinHandle<T> h = finished.poll();
+        if (h != null) {
+            members.remove(h);
+        }
+        return h;
+    }
+
+    /**
+     * Waits for the next member to finish and removes it from the set; {@code join()} on the
+     * returned handle then gives its outcome without blocking.
+     *
+     * @return the finished handle, or null if the set is empty
+     */
+    public JoinHandle<T> joinNext() {
+        return joinNext(null);
+    }
+
+    /**
+     * Like {@link #joinNext()}, waiting at most {@code timeout}.
+     *
+     * @throws JoinTimeoutException no member finished in time
+     */
+    public JoinHandle<T> joinNext(Duration timeout) {
+        for (;;) {
+            JoinHandle<T> h = tryJoinNext();
+            if (h != null || members.isEmpty()) {
+                return h;
+            }
+            Promise<Void> w = new Promise<>(null);
+            wakeup = w;
+            if (!finished.isEmpty()) {
+                continue; // completed between the poll and publishing the wake-up
+            }
+            if (timeout == null) {
+                w.join();
+            } else {
+                w.join(timeout);
+            }
+        }
+    }
+
+    /**
+     * Joins every member in completion order and returns their values. If one fails, the rest
+     * are aborted and its exception is thrown.
+     */
+    public List<T> joinAll() {
+        List<T> values = new ArrayList<>(members.size());
+        JoinHandle<T> h;
+        try {
+            while ((h = joinNext()) != null) {
+                values.add(h.join());
+            }
+        } catch (RuntimeException e) {
+            abortAll();
+            throw e;
+        }
+        return values;
+    }
+
+    /** Aborts every member not yet finished. Never blocks. */
+    public void abortAll() {
+        for (JoinHandle<T> h : members) {
+            h.abort();
+        }
+    }
+
+    /** Aborts every member not yet finished and refuses new ones. Never blocks. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        abortAll();
+    }
+}
