@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +81,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         this.name = b.threadNamePrefix;
         this.flavor = b.flavor;
         this.shutdownTimeout = b.shutdownTimeout;
+        // The pool is built (and so validated) before any thread starts; it reaches the timer,
+        // made next, through this reference.
+        AtomicReference<TimingWheel> timerRef = new AtomicReference<>();
         this.blocking = ElasticBlockingPool.builder()
                 .maxBlockingThreads(b.maxBlockingThreads)
                 .threadKeepAlive(b.threadKeepAlive)
@@ -87,9 +91,10 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
                 .threadNamePrefix(b.threadNamePrefix)
                 .onThreadStart(b.onThreadStart)
                 .onThreadStop(b.onThreadStop)
-                .timer((delay, action) -> this.timer.schedule(delay, action))
+                .timer((delay, action) -> timerRef.get().schedule(delay, action))
                 .build(); // validates every blocking setting; starts no thread
         this.timer = new TimingWheel(timerThreadFactory(b));
+        timerRef.set(timer);
         if (flavor == Flavor.MULTI_THREAD) {
             this.core = WorkStealingDispatcher.builder()
                     .workerThreads(workers)

@@ -88,7 +88,13 @@ abstract class AbstractCoreDispatcher implements CoreDispatcher {
             return task;
         }
         Timer.Cancellable pending = t.schedule(delay, new DispatchAction(this, task));
-        task.whenComplete((v, e) -> pending.cancel());
+        task.whenComplete((v, e) -> {
+            if (pending.cancel()) {
+                // Completed (aborted, timed out) before it was due: it will never reach a
+                // dispatcher, so it leaves here (abandon on a finished task only counts it out).
+                task.abandon(spawnRejected());
+            }
+        });
         return task;
     }
 
