@@ -1,0 +1,6 @@
+/**
+ * NIO reactor: TCP servers and clients whose connections are actors.
+ *
+ * <p>Filled by the net milestone. Nothing here yet.
+ */
+package dev.kabuki.net;
