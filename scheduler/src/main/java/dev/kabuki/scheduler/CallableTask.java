@@ -52,6 +52,9 @@ public final class CallableTask<T> extends AbstractJoinHandle<T> implements Task
         } catch (Throwable t) {
             failure = t;
         }
+        // Leave the alive count before publishing the outcome, so a thread that has joined
+        // this task never still sees it counted as alive.
+        left();
         boolean won = failure == null
                 ? tryComplete(RUNNING, SUCCEEDED, value)
                 : tryComplete(RUNNING, FAILED, failure);
@@ -59,7 +62,6 @@ public final class CallableTask<T> extends AbstractJoinHandle<T> implements Task
             awaitAbortInterrupt();
         }
         runner = null;
-        left();
     }
 
     @Override

@@ -1,0 +1,157 @@
+package dev.kabuki.benchmarks;
+
+import dev.kabuki.actors.ActorSystem;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+
+/**
+ * The threads-alive half of W6, outside JMH: runs one blocking burst (see
+ * {@link W6BlockingBurst}: 1,000 tasks x 10 ms sleep, cap 512, keep-alive 1 s) on a fresh pool
+ * per side, then reports the pool's live threads right after the burst and 2 s later, so the
+ * claim "all threads are gone after keep-alive" is measured, not argued.
+ *
+ * <p>Two counts per side: what the pool says ({@code metrics().blockingThreadsLive()} for
+ * kabuki, {@code getPoolSize()} for the ThreadPoolExecutor) and what the JVM says (live threads
+ * whose name starts with the pool's prefix, via {@link ThreadMXBean}). It also prints a
+ * timeline (every 250 ms) and, for kabuki, checks that after {@code shutdown} no thread of the
+ * system is left.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.kabuki.benchmarks.W6ThreadsAlive [kabuki|tpe|both] [rounds]
+ * </pre>
+ * The last line per side and round is machine-readable ({@code W6ThreadsAlive side=... key=value ...}).
+ */
+public final class W6ThreadsAlive {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final long LATER_MS = 2000;
+    private static final long STEP_MS = 250;
+
+    private W6ThreadsAlive() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String side = args.length > 0 ? args[0] : "both";
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        if (!side.equals("kabuki") && !side.equals("tpe") && !side.equals("both")) {
+            System.err.println("usage: W6ThreadsAlive [kabuki|tpe|both] [rounds]");
+            System.exit(2);
+        }
+        for (int r = 1; r <= rounds; r++) {
+            if (!side.equals("tpe")) {
+                kabuki(r);
+            }
+            if (!side.equals("kabuki")) {
+                tpe(r);
+            }
+        }
+    }
+
+    private static void kabuki(int round) {
+        String prefix = "kabuki-w6a" + round;
+        String poolPrefix = prefix + "-blocking-";
+        AtomicInteger created = new AtomicInteger();
+        ActorSystem system = W6BlockingBurst.newKabuki(0, prefix, () -> {
+            if (Thread.currentThread().getName().startsWith(poolPrefix)) {
+                created.incrementAndGet();
+            }
+        });
+        long t0 = System.nanoTime();
+        W6BlockingBurst.burst(system);
+        long end = System.nanoTime();
+        IntSupplier poolLive = () -> system.metrics().blockingThreadsLive();
+        Observation o = observe(end, poolLive, poolPrefix);
+        var report = system.shutdown(Duration.ofSeconds(10));
+        int leftAfterClose = liveThreadsNamed(prefix);
+        print("kabuki", round, (end - t0) / 1e6, created.get(), o,
+                "shutdown_clean=" + report.clean() + " threads_left_after_close=" + leftAfterClose);
+        if (!report.clean() || leftAfterClose != 0) {
+            System.out.println("[kabuki-bench SUSPICIOUS] kabuki W6: shutdown report " + report
+                    + ", threads named " + prefix + "* still alive: " + leftAfterClose);
+        }
+    }
+
+    private static void tpe(int round) throws Exception {
+        String prefix = "tpe-w6a" + round;
+        ThreadPoolExecutor pool = W6BlockingBurst.newTpe(prefix);
+        long t0 = System.nanoTime();
+        W6BlockingBurst.burst(pool);
+        long end = System.nanoTime();
+        Observation o = observe(end, pool::getPoolSize, prefix + "-");
+        pool.shutdown();
+        boolean terminated = pool.awaitTermination(10, TimeUnit.SECONDS);
+        print("tpe", round, (end - t0) / 1e6, pool.getLargestPoolSize(), o,
+                "terminated=" + terminated + " threads_left_after_close=" + liveThreadsNamed(prefix + "-"));
+    }
+
+    /** Counts right after {@code end}, every STEP_MS, and at end + LATER_MS. */
+    private record Observation(int poolAfter, int jvmAfter, int poolLater, int jvmLater,
+            long lastPoolThreadSeenMs, List<String> timeline) {
+    }
+
+    private static Observation observe(long end, IntSupplier poolLive, String jvmPrefix) {
+        int poolAfter = poolLive.getAsInt();
+        int jvmAfter = liveThreadsNamed(jvmPrefix);
+        List<String> timeline = new ArrayList<>();
+        timeline.add(String.format(Locale.ROOT, "t=%4dms pool=%3d jvm=%3d", (System.nanoTime() - end) / 1_000_000,
+                poolAfter, jvmAfter));
+        long lastSeen = 0;
+        for (long at = STEP_MS; at <= LATER_MS; at += STEP_MS) {
+            sleepUntil(end + at * 1_000_000);
+            int p = poolLive.getAsInt();
+            int j = liveThreadsNamed(jvmPrefix);
+            long t = (System.nanoTime() - end) / 1_000_000;
+            if (p > 0 || j > 0) {
+                lastSeen = t;
+            }
+            timeline.add(String.format(Locale.ROOT, "t=%4dms pool=%3d jvm=%3d", t, p, j));
+        }
+        Observation o = new Observation(poolAfter, jvmAfter, poolLive.getAsInt(), liveThreadsNamed(jvmPrefix),
+                lastSeen, timeline);
+        return o;
+    }
+
+    private static void print(String side, int round, double wallMs, int created, Observation o, String extra) {
+        System.out.println("-- W6 " + side + " round " + round + ": burst " + String.format(Locale.ROOT, "%.1f", wallMs)
+                + " ms, pool threads created " + created);
+        for (String line : o.timeline) {
+            System.out.println("   " + line);
+        }
+        System.out.println(String.format(Locale.ROOT,
+                "W6ThreadsAlive side=%s round=%d wall_ms=%.1f created=%d pool_after=%d jvm_after=%d"
+                        + " pool_2s=%d jvm_2s=%d last_seen_ms=%d %s",
+                side, round, wallMs, created, o.poolAfter, o.jvmAfter, o.poolLater, o.jvmLater,
+                o.lastPoolThreadSeenMs, extra));
+    }
+
+    /** Live JVM threads whose name starts with {@code prefix}. */
+    static int liveThreadsNamed(String prefix) {
+        int n = 0;
+        for (ThreadInfo ti : THREADS.getThreadInfo(THREADS.getAllThreadIds(), 0)) {
+            if (ti != null && ti.getThreadName().startsWith(prefix)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static void sleepUntil(long deadlineNanos) {
+        long left;
+        while ((left = deadlineNanos - System.nanoTime()) > 0) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
