@@ -116,9 +116,13 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         }
     }
 
-    /** Wakes a parked worker if none is searching (rule 1 of {@link IdleWorkers}). */
+    /**
+     * Wakes a parked worker if none is searching (rule 1 of {@link IdleWorkers}). The full fence
+     * orders the caller's queue write (a release store) before the idle-state read: the
+     * "queue, then check sleepers" half of the no-lost-wake-up handshake.
+     */
     void notifyParked() {
-        VarHandle.fullFence(); // the queued task must be visible before we read the idle state
+        VarHandle.fullFence();
         int w = idle.workerToNotify();
         if (w >= 0) {
             workers[w].parker.unpark();
@@ -400,20 +404,9 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             if (inject.isEmpty()) {
                 return null;
             }
-            Task first = inject.poll();
-            if (first == null) {
-                return null;
-            }
-            int n = Math.min(inject.size() / dispatcher.workers.length,
-                    Math.min(queue.remaining(), LocalRunQueue.CAPACITY / 2));
-            for (int i = 0; i < n; i++) {
-                Task t = inject.poll();
-                if (t == null) {
-                    break;
-                }
-                queue.pushBack(t, inject);
-            }
-            return first;
+            int share = inject.size() / dispatcher.workers.length;
+            int n = Math.min(share, Math.min(queue.remaining(), LocalRunQueue.CAPACITY / 2));
+            return inject.pollInto(queue, Math.max(0, n));
         }
 
         private Task stealWork() {
@@ -448,7 +441,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             if (searching) {
                 searching = false;
                 if (dispatcher.idle.transitionFromSearching()) {
-                    dispatcher.notifyParked(); // we were the last searcher: hand the role on
+                    dispatcher.notifyParked(); // last searcher: hand the role on
                 }
             }
             runOne(task);
