@@ -7,9 +7,17 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
-/** What both core flavours share: spawning, delayed and periodic tasks, the alive count. */
+/**
+ * What both core flavours share: spawning, delayed and periodic tasks.
+ *
+ * <p>Alive tasks are not counted per spawn (that cost an atomic on the spawning thread and
+ * another on the worker for every task, measured on the spawn-join workload): a flavour derives
+ * the figure from its queues and running tasks, plus {@link #timed}, the tasks waiting in the
+ * timer.
+ */
 abstract class AbstractCoreDispatcher implements CoreDispatcher {
-    final LongAdder alive = new LongAdder();
+    /** Tasks waiting in the timer: delayed tasks not yet due, periodic tasks until they end. */
+    final LongAdder timed = new LongAdder();
     final Timer timer;
     final String name;
     /** Set once shutdown begins: spawns are rejected from then on. */
@@ -49,8 +57,7 @@ abstract class AbstractCoreDispatcher implements CoreDispatcher {
 
     @Override
     public final <T> JoinHandle<T> spawn(Callable<T> body) {
-        CallableTask<T> task = new CallableTask<>(body, timer, alive);
-        alive.increment();
+        CallableTask<T> task = new CallableTask<>(body, timer, null);
         if (closing) {
             task.abandon(spawnRejected());
         } else {
@@ -81,18 +88,16 @@ abstract class AbstractCoreDispatcher implements CoreDispatcher {
             throw new IllegalArgumentException("delay must not be negative, got " + delay);
         }
         Timer t = requireTimer();
-        CallableTask<T> task = new CallableTask<>(body, t, alive);
-        alive.increment();
+        CallableTask<T> task = new CallableTask<>(body, t, null);
         if (closing) {
             task.abandon(spawnRejected());
             return task;
         }
+        timed.increment();
         Timer.Cancellable pending = t.schedule(delay, new DispatchAction(this, task));
         task.whenComplete((v, e) -> {
             if (pending.cancel()) {
-                // Completed (aborted, timed out) before it was due: it will never reach a
-                // dispatcher, so it leaves here (abandon on a finished task only counts it out).
-                task.abandon(spawnRejected());
+                timed.decrement(); // completed (aborted) before it was due: never dispatched
             }
         });
         return task;
@@ -110,8 +115,8 @@ abstract class AbstractCoreDispatcher implements CoreDispatcher {
         Timer t = requireTimer();
         PeriodicTask task = new PeriodicTask(this, t, Objects.requireNonNull(body, "task body"),
                 period.toNanos());
-        alive.increment();
-        task.whenComplete((v, e) -> alive.decrement());
+        timed.increment();
+        task.whenComplete((v, e) -> timed.decrement());
         if (closing) {
             task.abandon(spawnRejected());
             return task;
@@ -120,23 +125,25 @@ abstract class AbstractCoreDispatcher implements CoreDispatcher {
         return task;
     }
 
-    /** Timer action that hands a due task to its dispatcher. */
+    /** Timer action that hands a due delayed task to its dispatcher. */
     static final class DispatchAction implements Task {
-        private final CoreDispatcher dispatcher;
+        private final AbstractCoreDispatcher dispatcher;
         private final Task task;
 
-        DispatchAction(CoreDispatcher dispatcher, Task task) {
+        DispatchAction(AbstractCoreDispatcher dispatcher, Task task) {
             this.dispatcher = dispatcher;
             this.task = task;
         }
 
         @Override
         public void run() {
-            dispatcher.execute(task);
+            dispatcher.execute(task); // queued (counted there) before it stops counting as timed
+            dispatcher.timed.decrement();
         }
 
         @Override
         public void abandon(Throwable reason) {
+            dispatcher.timed.decrement();
             task.abandon(reason);
         }
     }

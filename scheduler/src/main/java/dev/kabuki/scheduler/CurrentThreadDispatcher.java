@@ -52,6 +52,8 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
     @SuppressWarnings("unused") // accessed through DRIVER
     private volatile Thread driver;
     private volatile DispatcherShutdown shutdownReport;
+    /** Tasks running now on the driver (nested joins run tasks re-entrantly). */
+    private volatile int running;
 
     /**
      * @param name  the runtime's name, used in messages
@@ -144,10 +146,13 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
     }
 
     private void runOne(Task t) {
+        running++;
         try {
             t.run();
         } catch (Throwable e) {
             LOG.error("a task threw out of run(); tasks must not throw", e);
+        } finally {
+            running--;
         }
     }
 
@@ -177,7 +182,8 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
     @Override
     public DispatcherMetrics metrics() {
         int depth = queue.size();
-        return new DispatcherMetrics(0, alive.sum(), 0, depth, List.of(depth), 0, 0, 0, 0);
+        long alive = depth + timed.sum() + running;
+        return new DispatcherMetrics(0, alive, 0, depth, List.of(depth), 0, 0, 0, 0);
     }
 
     /**

@@ -7,7 +7,8 @@ import java.util.List;
  * that other threads keep changing, so they are each accurate but not a consistent cut.
  *
  * @param workers           worker threads (0 for the current-thread flavour)
- * @param aliveTasks        spawned tasks not finished yet (queued, scheduled, running)
+ * @param aliveTasks        tasks not finished yet: queued, running, or waiting in the timer
+ *                          (delayed and periodic tasks)
  * @param globalQueueDepth  tasks in the global injection queue
  * @param localQueueDepth   tasks in all workers' local queues and LIFO slots
  * @param localQueueDepths  per worker, the same

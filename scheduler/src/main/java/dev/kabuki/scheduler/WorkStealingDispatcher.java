@@ -157,14 +157,20 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         long local = 0;
         long steals = 0;
         long parks = 0;
+        long running = 0;
         for (Worker w : workers) {
             int d = w.queue.size() + (w.lifo != null ? 1 : 0);
             depths.add(d);
             local += d;
             steals += (long) Worker.STEALS.getOpaque(w);
             parks += (long) Worker.PARKS.getOpaque(w);
+            if (Worker.CURRENT.getOpaque(w) != null) {
+                running++;
+            }
         }
-        return new DispatcherMetrics(workers.length, alive.sum(), inject.size(), local,
+        long global = inject.size();
+        long alive = global + local + running + timed.sum();
+        return new DispatcherMetrics(workers.length, alive, global, local,
                 List.copyOf(depths), steals, parks, idle.parkedCount(), idle.searchingCount());
     }
 
@@ -176,8 +182,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
      *   <li>Stop accepting spawns: new {@code spawn}/{@code schedule} handles fail at once with a
      *       {@link java.util.concurrent.RejectedExecutionException} cause. Internal
      *       {@link #execute} calls are still accepted, so work in progress can finish.</li>
-     *   <li>Wait up to {@code timeout} until no spawned task is alive, the queues are empty and
-     *       every worker is parked.</li>
+     *   <li>Wait up to {@code timeout} until the queues are empty, every worker is parked and
+     *       no delayed task is waiting in the timer.</li>
      *   <li>Terminate: later {@link #execute} calls abandon their task; every worker is woken
      *       and leaves its loop; tasks still running are cancelled (their handles complete as
      *       CANCELLED and their threads are interrupted).</li>
@@ -260,7 +266,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     }
 
     private boolean isQuiescent() {
-        if (alive.sum() != 0 || !inject.isEmpty() || idle.parkedCount() != workers.length) {
+        if (timed.sum() != 0 || !inject.isEmpty() || idle.parkedCount() != workers.length) {
             return false;
         }
         for (Worker w : workers) {
