@@ -196,7 +196,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     }
 
     private <T> JoinHandle<T> rejected(Callable<T> body) {
-        dev.kabuki.scheduler.CallableTask<T> t = new dev.kabuki.scheduler.CallableTask<>(body, timer, null);
+        dev.kabuki.scheduler.CallableTask<T> t = new dev.kabuki.scheduler.CallableTask<>(body, timer);
         t.abandon(new RejectedExecutionException("kabuki runtime '" + name
                 + "' is shut down; the task was not run"));
         return t;

@@ -284,7 +284,7 @@ public final class ElasticBlockingPool implements AutoCloseable {
      */
     public <T> JoinHandle<T> spawnBlocking(Callable<T> body) {
         // The pool counts every task itself (ctl), so the task needs no alive counter of its own.
-        CallableTask<T> task = new CallableTask<>(body, timer, null);
+        CallableTask<T> task = new CallableTask<>(body, timer);
         execute(task);
         return task;
     }

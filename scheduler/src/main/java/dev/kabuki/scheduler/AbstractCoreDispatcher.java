@@ -57,7 +57,7 @@ abstract class AbstractCoreDispatcher implements CoreDispatcher {
 
     @Override
     public final <T> JoinHandle<T> spawn(Callable<T> body) {
-        CallableTask<T> task = new CallableTask<>(body, timer, null);
+        CallableTask<T> task = new CallableTask<>(body, timer);
         if (closing) {
             task.abandon(spawnRejected());
         } else {
@@ -88,7 +88,7 @@ abstract class AbstractCoreDispatcher implements CoreDispatcher {
             throw new IllegalArgumentException("delay must not be negative, got " + delay);
         }
         Timer t = requireTimer();
-        CallableTask<T> task = new CallableTask<>(body, t, null);
+        CallableTask<T> task = new CallableTask<>(body, t);
         if (closing) {
             task.abandon(spawnRejected());
             return task;

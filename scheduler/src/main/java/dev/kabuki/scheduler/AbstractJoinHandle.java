@@ -102,6 +102,11 @@ abstract class AbstractJoinHandle<T> implements JoinHandle<T> {
      */
     final boolean tryComplete(int expect, int outcome, Object value) {
         if (!STATE.compareAndSet(this, expect, COMPLETING)) {
+            // Lost: wait out the winner's COMPLETING window, so that once this returns false
+            // every thread sees the winner's outcome (found by PromiseLincheckTest).
+            while ((state & PHASE) == COMPLETING) {
+                Thread.onSpinWait();
+            }
             return false;
         }
         result = value;

@@ -2,7 +2,6 @@ package dev.kabuki.scheduler;
 
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A spawned task: a {@link Callable} body and the {@link JoinHandle} of its outcome, in one
@@ -22,26 +21,21 @@ public final class CallableTask<T> extends AbstractJoinHandle<T> implements Task
     private Callable<? extends T> body;
     /** Written by the runner before NEW→RUNNING (volatile CAS), read by an aborter after it. */
     private Thread runner;
-    private final LongAdder alive;
 
     /**
      * @param body  what to run
      * @param timer the timer {@link #orTimeout} uses (may be null: then orTimeout throws)
-     * @param alive a counter of unfinished tasks that this task decrements once, when it leaves
-     *              its dispatcher (run or abandoned); may be null
      */
-    public CallableTask(Callable<? extends T> body, Timer timer, LongAdder alive) {
+    public CallableTask(Callable<? extends T> body, Timer timer) {
         super(timer);
         this.body = Objects.requireNonNull(body, "task body");
-        this.alive = alive;
     }
 
     @Override
     public void run() {
         runner = Thread.currentThread();
         if (!STATE.compareAndSet(this, NEW, RUNNING)) {
-            left(); // aborted or timed out before it started: never runs
-            return;
+            return; // aborted or timed out before it started: never runs
         }
         Callable<? extends T> b = body;
         body = null; // let the captured state go as soon as possible
@@ -52,9 +46,6 @@ public final class CallableTask<T> extends AbstractJoinHandle<T> implements Task
         } catch (Throwable t) {
             failure = t;
         }
-        // Leave the alive count before publishing the outcome, so a thread that has joined
-        // this task never still sees it counted as alive.
-        left();
         boolean won = failure == null
                 ? tryComplete(RUNNING, SUCCEEDED, value)
                 : tryComplete(RUNNING, FAILED, failure);
@@ -68,17 +59,10 @@ public final class CallableTask<T> extends AbstractJoinHandle<T> implements Task
     public void abandon(Throwable reason) {
         tryComplete(NEW, FAILED, reason);
         body = null;
-        left();
     }
 
     @Override
     Thread runnerThread() {
         return runner;
-    }
-
-    private void left() {
-        if (alive != null) {
-            alive.decrement();
-        }
     }
 }

@@ -109,7 +109,7 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
     }
 
     private <T> T runBody(Callable<T> body) {
-        CallableTask<T> main = new CallableTask<>(body, timer, null);
+        CallableTask<T> main = new CallableTask<>(body, timer);
         main.run();
         Thread.interrupted();
         return main.join();

@@ -24,7 +24,7 @@ class JoinSetTest {
 
         @Override
         public <T> JoinHandle<T> spawnBlocking(Callable<T> body) {
-            CallableTask<T> t = new CallableTask<>(body, null, null);
+            CallableTask<T> t = new CallableTask<>(body, null);
             new Thread(t, "joinset-blocking").start();
             return t;
         }
