@@ -10,6 +10,7 @@ import dev.kabuki.scheduler.DispatcherShutdown;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.JoinSet;
 import dev.kabuki.scheduler.TaskSpawner;
+import dev.kabuki.scheduler.ThreadHooks;
 import dev.kabuki.scheduler.TimingWheel;
 import dev.kabuki.scheduler.WorkStealingDispatcher;
 import java.time.Duration;
@@ -17,7 +18,6 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,30 +114,12 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     }
 
     private static ThreadFactory timerThreadFactory(Builder b) {
-        AtomicInteger started = new AtomicInteger();
+        ThreadHooks hooks = new ThreadHooks(b.onThreadStart, b.onThreadStop);
         return r -> {
-            Thread t = new Thread(() -> {
-                runHook(b.onThreadStart);
-                try {
-                    r.run();
-                } finally {
-                    runHook(b.onThreadStop);
-                }
-            }, b.threadNamePrefix + "-timer" + (started.getAndIncrement() == 0 ? "" : "-" + started.get()));
+            Thread t = new Thread(hooks.around(r), b.threadNamePrefix + "-timer");
             t.setDaemon(false);
             return t;
         };
-    }
-
-    private static void runHook(Runnable hook) {
-        if (hook == null) {
-            return;
-        }
-        try {
-            hook.run();
-        } catch (Throwable t) {
-            LOG.warn("thread hook threw on {}", Thread.currentThread().getName(), t);
-        }
     }
 
     /** A builder with every default; see its setters. */

@@ -3,6 +3,7 @@ package dev.kabuki.blocking;
 import dev.kabuki.scheduler.CallableTask;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.Task;
+import dev.kabuki.scheduler.ThreadHooks;
 import dev.kabuki.scheduler.Timer;
 import java.time.Duration;
 import java.util.Objects;
@@ -169,8 +170,7 @@ public final class ElasticBlockingPool implements AutoCloseable {
     private final long keepAliveNanos;
     private final long capacity;
     private final String namePrefix;
-    private final Runnable onThreadStart;
-    private final Runnable onThreadStop;
+    private final ThreadHooks hooks;
     private final Timer timer;
     private final ThreadFactory threadFactory;
 
@@ -196,8 +196,7 @@ public final class ElasticBlockingPool implements AutoCloseable {
         this.keepAliveNanos = saturatedNanos(b.threadKeepAlive);
         this.capacity = b.blockingQueueCapacity;
         this.namePrefix = b.threadNamePrefix + "-blocking-";
-        this.onThreadStart = b.onThreadStart;
-        this.onThreadStop = b.onThreadStop;
+        this.hooks = new ThreadHooks(b.onThreadStart, b.onThreadStop);
         this.timer = b.timer;
         this.threadFactory = b.threadFactory;
         this.queue = Objects.requireNonNull(b.handOffQueue.get(), "hand-off queue");
@@ -469,18 +468,6 @@ public final class ElasticBlockingPool implements AutoCloseable {
         } finally {
             w.current = null;
             finished();
-        }
-    }
-
-    private static void runHook(Runnable hook, String name) {
-        if (hook == null) {
-            return;
-        }
-        try {
-            hook.run();
-        } catch (Throwable e) {
-            LOG.warn("blocking pool {} hook threw on {}; the thread goes on", name,
-                    Thread.currentThread().getName(), e);
         }
     }
 
@@ -761,11 +748,11 @@ public final class ElasticBlockingPool implements AutoCloseable {
 
         @Override
         public void run() {
-            runHook(onThreadStart, "onThreadStart");
+            hooks.runOnStart();
             try {
                 workLoop(this);
             } finally {
-                runHook(onThreadStop, "onThreadStop");
+                hooks.runOnStop();
                 ended = true;
             }
         }

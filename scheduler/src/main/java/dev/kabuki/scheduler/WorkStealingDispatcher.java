@@ -65,15 +65,13 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     final Worker[] workers;
     final InjectionQueue inject = new InjectionQueue();
     final IdleWorkers idle;
-    private final Runnable onThreadStart;
-    private final Runnable onThreadStop;
+    private final ThreadHooks hooks;
     private volatile Thread drainWaiter;
     private volatile DispatcherShutdown shutdownReport;
 
     private WorkStealingDispatcher(Builder b, int numWorkers) {
         super(b.threadNamePrefix, b.timer);
-        this.onThreadStart = b.onThreadStart;
-        this.onThreadStop = b.onThreadStop;
+        this.hooks = new ThreadHooks(b.onThreadStart, b.onThreadStop);
         this.idle = new IdleWorkers(numWorkers);
         this.workers = new Worker[numWorkers];
         for (int i = 0; i < numWorkers; i++) {
@@ -284,17 +282,6 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         }
     }
 
-    private static void runHook(Runnable hook, String which) {
-        if (hook == null) {
-            return;
-        }
-        try {
-            hook.run();
-        } catch (Throwable t) {
-            LOG.warn("{} hook threw on {}", which, Thread.currentThread().getName(), t);
-        }
-    }
-
     // ---------------------------------------------------------------- worker
 
     /**
@@ -361,12 +348,12 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
 
         @Override
         public void run() {
-            runHook(dispatcher.onThreadStart, "onThreadStart");
+            dispatcher.hooks.runOnStart();
             try {
                 loop();
             } finally {
                 abandonLocal();
-                runHook(dispatcher.onThreadStop, "onThreadStop");
+                dispatcher.hooks.runOnStop();
             }
         }
 
