@@ -9,6 +9,7 @@ import dev.kabuki.scheduler.DispatcherMetrics;
 import dev.kabuki.scheduler.DispatcherShutdown;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.JoinSet;
+import dev.kabuki.scheduler.Promise;
 import dev.kabuki.scheduler.TaskSpawner;
 import dev.kabuki.scheduler.ThreadHooks;
 import dev.kabuki.scheduler.TimingWheel;
@@ -17,8 +18,10 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,11 +79,18 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     private final Duration shutdownTimeout;
     private volatile boolean closing;
     private volatile ShutdownReport shutdownReport;
+    private final int throughput;
+    private final DeadLetters deadLetters = new DeadLetters();
+    /** Top-level actors by name (the children of /user). */
+    private final ConcurrentHashMap<String, ActorCell<?>> topLevel = new ConcurrentHashMap<>();
+    /** Completed when shutdown has begun and the last top-level actor has terminated. */
+    private final Promise<Void> allActorsStopped = new Promise<>(null);
 
     private ActorSystem(Builder b, int workers) {
         this.name = b.threadNamePrefix;
         this.flavor = b.flavor;
         this.shutdownTimeout = b.shutdownTimeout;
+        this.throughput = b.throughput;
         // The pool is built (and so validated) before any thread starts; it reaches the timer,
         // made next, through this reference.
         AtomicReference<TimingWheel> timerRef = new AtomicReference<>();
@@ -135,6 +145,70 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     /** The core dispatcher flavour. */
     public Flavor flavor() {
         return flavor;
+    }
+
+    // ---------------------------------------------------------------- actors
+
+    /**
+     * Spawns a top-level actor, {@code /user/<name>}. The actor is created by {@code factory} on
+     * a core worker, which then runs its {@code onStart}; messages sent meanwhile wait in its
+     * mailbox. Thread-safe; never blocks.
+     *
+     * @throws IllegalArgumentException a top-level actor with that name exists, or the name is
+     *                                  invalid (empty, or not made of letters, digits and
+     *                                  {@code - _ . ~ $})
+     * @throws IllegalStateException    the system is shut down
+     */
+    public <M> ActorRef<M> spawnActor(String name, Supplier<? extends Actor<M>> factory) {
+        validateName(name);
+        Objects.requireNonNull(factory, "factory");
+        if (closing) {
+            throw new IllegalStateException("kabuki runtime '" + this.name + "' is shut down; cannot spawn " + name);
+        }
+        ActorCell<M> cell = newCell(null, name, factory);
+        if (topLevel.putIfAbsent(name, cell) != null) {
+            throw new IllegalArgumentException("an actor named '" + name + "' already exists at /user/" + name);
+        }
+        cell.start();
+        return cell;
+    }
+
+    /**
+     * Stops an actor asynchronously: its children stop first, then its {@code onStop} runs,
+     * and messages it has not processed go to dead letters. Stopping a stopped actor does
+     * nothing. Thread-safe; never blocks.
+     */
+    public void stop(ActorRef<?> actor) {
+        if (actor instanceof ActorCell<?> cell) {
+            cell.stopAsync();
+        } else {
+            throw new IllegalArgumentException(actor + " is not an actor of this system");
+        }
+    }
+
+    /** Undeliverable messages: counted, observable, logged at a bounded rate. */
+    public DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    <M> ActorCell<M> newCell(ActorCell<?> parent, String actorName, Supplier<? extends Actor<M>> factory) {
+        return new ActorCell<>(this, parent, actorName, factory, throughput);
+    }
+
+    void topLevelTerminated(ActorCell<?> cell) {
+        topLevel.remove(cell.name(), cell);
+        if (closing && topLevel.isEmpty()) {
+            allActorsStopped.complete(null);
+        }
+    }
+
+    static void validateName(String name) {
+        Objects.requireNonNull(name, "actor name");
+        if (name.isEmpty() || !name.chars().allMatch(c -> Character.isLetterOrDigit(c) || "-_.~$".indexOf(c) >= 0)
+                || name.startsWith("$")) {
+            throw new IllegalArgumentException("invalid actor name '" + name
+                    + "': use letters, digits and - _ . ~ (not starting with $)");
+        }
     }
 
     // ---------------------------------------------------------------- tasks
@@ -263,7 +337,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      * <ol>
      *   <li>Stop accepting work: {@code spawn}, {@code spawnBlocking} and {@code schedule}
      *       return handles that have already failed with a {@link RejectedExecutionException}
-     *       cause.</li>
+     *       cause; {@code spawnActor} throws.</li>
+     *   <li>Stop every actor, children before parents ({@code onStop} runs once for each; their
+     *       unprocessed messages go to dead letters), waiting for them within the timeout.</li>
      *   <li>Cancel timers not yet due: their scheduled tasks' handles fail with a
      *       {@link RejectedExecutionException} cause; periodic tasks stop.</li>
      *   <li>Let running and queued tasks on both dispatchers finish, for up to {@code timeout}
@@ -287,6 +363,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         closing = true;
+        stopAllActors(deadline);
         int timersCancelled = timer.shutdown();
         DispatcherShutdown coreReport = core.shutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         BlockingPoolShutdown blockingReport = blocking.shutdown(
@@ -304,6 +381,29 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
             LOG.debug("actor system '{}' shut down cleanly in {}", name, report.took());
         }
         return report;
+    }
+
+    /** Stops every top-level actor (children first) and waits, until the deadline, for them. */
+    private void stopAllActors(long deadline) {
+        if (topLevel.isEmpty()) {
+            allActorsStopped.complete(null);
+            return;
+        }
+        for (ActorCell<?> cell : topLevel.values()) {
+            cell.stopAsync();
+        }
+        if (topLevel.isEmpty()) {
+            allActorsStopped.complete(null);
+        }
+        long remaining = deadline - System.nanoTime();
+        if (remaining > 0) {
+            try {
+                allActorsStopped.join(Duration.ofNanos(remaining));
+            } catch (RuntimeException timedOut) {
+                LOG.warn("actor system '{}': {} actor(s) had not stopped by the shutdown deadline",
+                        name, topLevel.size());
+            }
+        }
     }
 
     /**
@@ -342,8 +442,18 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         private Runnable onThreadStart;
         private Runnable onThreadStop;
         private Duration shutdownTimeout = Duration.ofSeconds(30);
+        private int throughput = 10;
 
         private Builder() {
+        }
+
+        /**
+         * Most messages an actor processes per activation before it yields its worker to other
+         * actors (fairness vs. throughput), 1 to 100,000. Default 10.
+         */
+        public Builder throughput(int messages) {
+            this.throughput = messages;
+            return this;
         }
 
         /** Core dispatcher flavour. Default {@link Flavor#MULTI_THREAD}. */
@@ -430,6 +540,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
             if (threadNamePrefix == null || threadNamePrefix.isBlank()) {
                 throw new IllegalArgumentException("threadNamePrefix must not be blank, got '"
                         + threadNamePrefix + "'");
+            }
+            if (throughput < 1 || throughput > 100_000) {
+                throw new IllegalArgumentException("throughput must be between 1 and 100000, got " + throughput);
             }
             if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
                 throw new IllegalArgumentException("shutdownTimeout must be zero or more, got " + shutdownTimeout);

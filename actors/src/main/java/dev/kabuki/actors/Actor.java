@@ -1,0 +1,54 @@
+package dev.kabuki.actors;
+
+/**
+ * An actor: state plus a {@link #receive} method that handles one message at a time.
+ *
+ * <pre>{@code
+ * sealed interface CounterMsg permits Increment, Get {}
+ * record Increment(int by) implements CounterMsg {}
+ * record Get(ActorRef<Integer> replyTo) implements CounterMsg {}
+ *
+ * final class Counter implements Actor<CounterMsg> {
+ *     private int total;
+ *     @Override public void receive(ActorContext<CounterMsg> ctx, CounterMsg msg) {
+ *         switch (msg) {
+ *             case Increment inc -> total += inc.by();
+ *             case Get get -> get.replyTo().tell(total);
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li>An actor never runs on two threads at once: its fields need no synchronization.</li>
+ *   <li>Messages from one sender arrive in the order they were sent.</li>
+ *   <li>Every message sent is either processed or delivered to dead letters
+ *       ({@link ActorSystem#deadLetters()}); none is silently lost.</li>
+ * </ul>
+ *
+ * <h2>Blocking</h2>
+ * {@code receive} runs on a core worker: it must not block (no sleeps, no blocking I/O, no
+ * {@code join()} on pending handles, which fails fast there). Reply by telling, compose with
+ * {@code whenComplete}, or do blocking work with {@code ctx.system().spawnBlocking(...)} and
+ * tell yourself the result.
+ *
+ * <h2>Failure</h2>
+ * An exception from {@code receive} or a lifecycle hook stops the actor (its remaining
+ * messages go to dead letters) and is logged with the actor's path.
+ *
+ * @param <M> the message type; a sealed interface of records is the idiom
+ */
+public interface Actor<M> {
+
+    /** Handles one message. Called on one thread at a time. */
+    void receive(ActorContext<M> ctx, M message) throws Exception;
+
+    /** Called once, before the first message. Default: nothing. */
+    default void onStart(ActorContext<M> ctx) throws Exception {
+    }
+
+    /** Called exactly once when the actor stops, after its children have stopped. Default: nothing. */
+    default void onStop(ActorContext<M> ctx) throws Exception {
+    }
+}

@@ -1,0 +1,39 @@
+package dev.kabuki.actors;
+
+import java.util.function.Supplier;
+
+/**
+ * What an actor can do from inside {@link Actor#receive}: know itself, spawn and stop
+ * children, stop itself, reach the system.
+ *
+ * <p>Not thread-safe: use it only from the actor's own {@code receive} and lifecycle hooks,
+ * never from another thread or a callback.
+ *
+ * @param <M> the actor's message type
+ */
+public interface ActorContext<M> {
+
+    /** This actor's own address. */
+    ActorRef<M> self();
+
+    /** The system this actor runs in. */
+    ActorSystem system();
+
+    /**
+     * Spawns a child. Children stop before their parent.
+     *
+     * @throws IllegalArgumentException a sibling already has that name, or the name is invalid
+     */
+    <C> ActorRef<C> spawn(String name, Supplier<? extends Actor<C>> factory);
+
+    /**
+     * Stops a child of this actor, asynchronously: messages it has already received are not
+     * processed; later ones go to dead letters.
+     *
+     * @throws IllegalArgumentException {@code child} is not a child of this actor
+     */
+    void stop(ActorRef<?> child);
+
+    /** Stops this actor after the current message. */
+    void stopSelf();
+}

@@ -1,0 +1,51 @@
+package dev.kabuki.actors;
+
+import dev.kabuki.scheduler.JoinHandle;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * The address of an actor: the only way to reach it. Cheap to copy and share; equal only to
+ * itself (identity).
+ *
+ * <p>Thread-safe: any thread may send. No method blocks.
+ *
+ * @param <M> the messages the actor accepts
+ */
+public interface ActorRef<M> {
+
+    /**
+     * Sends a message. Never blocks. A message to a stopped actor goes to dead letters.
+     *
+     * @throws NullPointerException {@code message} is null
+     */
+    void tell(M message);
+
+    /**
+     * Sends a message if the actor can take it now: false if it is stopped (the message then
+     * goes to dead letters). Never blocks.
+     */
+    boolean tryTell(M message);
+
+    /**
+     * Asks: sends the message built by {@code request} around a one-shot reply address and
+     * returns the reply as a handle. The handle times out
+     * ({@link dev.kabuki.scheduler.TaskTimeoutException}) if no reply comes within
+     * {@code timeout}, and fails at once with an {@link ActorTerminatedException} cause if the
+     * target is or becomes stopped first; both messages name the target, the message class and
+     * the timeout. A reply that comes too late goes to dead letters. Never blocks.
+     *
+     * <pre>{@code JoinHandle<Integer> total = counter.ask(Get::new, Duration.ofSeconds(1));}</pre>
+     *
+     * @param request builds the message from the reply address
+     * @param timeout how long to wait for the reply; positive
+     * @param <R>     the reply type
+     */
+    <R> JoinHandle<R> ask(Function<ActorRef<R>, ? extends M> request, Duration timeout);
+
+    /** The actor's path, e.g. {@code /user/orders/order-42}. */
+    String path();
+
+    /** The actor's name, the last element of its path. */
+    String name();
+}
