@@ -34,8 +34,8 @@ package dev.kabuki.actors;
  * tell yourself the result.
  *
  * <h2>Failure</h2>
- * An exception from {@code receive} or a lifecycle hook stops the actor (its remaining
- * messages go to dead letters) and is logged with the actor's path.
+ * An exception from {@code receive} or {@code onStart} is logged with the actor's path and
+ * handled by the actor's {@link SupervisorStrategy} (default: restart with backoff).
  *
  * @param <M> the message type; a sealed interface of records is the idiom
  */
@@ -46,6 +46,15 @@ public interface Actor<M> {
 
     /** Called once, before the first message. Default: nothing. */
     default void onStart(ActorContext<M> ctx) throws Exception {
+    }
+
+    /**
+     * Called on the fresh instance made by a restart (see {@link SupervisorStrategy.Restart}),
+     * instead of {@link #onStart}; the mailbox and its messages are kept. Default: calls
+     * {@code onStart}.
+     */
+    default void onRestart(ActorContext<M> ctx, Throwable cause) throws Exception {
+        onStart(ctx);
     }
 
     /** Called exactly once when the actor stops, after its children have stopped. Default: nothing. */

@@ -1,8 +1,10 @@
 package dev.kabuki.actors;
 
+import dev.kabuki.mailbox.BoundedMessageQueue;
 import dev.kabuki.mailbox.MailboxStatus;
 import dev.kabuki.mailbox.ManyToOneMessageQueue;
 import dev.kabuki.mailbox.MessageQueue;
+import dev.kabuki.mailbox.OverflowPolicy;
 import dev.kabuki.mailbox.SystemMessageQueue;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.Promise;
@@ -66,14 +68,16 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     private final ActorCell<?> parent;
     private final String name;
     private final Supplier<? extends Actor<M>> factory;
-    private final MessageQueue<M> mailbox = new ManyToOneMessageQueue<>();
+    private final MessageQueue<M> mailbox;
+    private final ActorOptions options;
     private final int throughput;
+    private final boolean blocking;
 
     /** IDLE / SCHEDULED / CLOSED: who may run this cell (see {@link MailboxStatus}). */
     private final MailboxStatus status = new MailboxStatus();
     private final SystemMessageQueue<SystemMessage> systemQueue = new SystemMessageQueue<>();
-    /** Pending asks and other termination listeners; allocated on first use. */
-    private volatile Set<Runnable> terminationListeners;
+    /** Asks waiting for a reply from this actor; allocated on first use. */
+    private volatile Set<PendingAsk> pendingAsks;
     private volatile boolean terminated;
 
     // Actor-side state: only the thread running the activation touches these.
@@ -81,21 +85,49 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     private Map<String, ActorCell<?>> children;
     private boolean started;
     private boolean stopping;
+    /** Waiting to be restarted (children stopping, or backoff): ordinary messages wait. */
+    private boolean suspended;
+    private Throwable restartCause;
+    private int restartsInWindow;
+    private long windowStartNanos;
 
+    /**
+     * @param instance the first actor instance, made by the spawner from {@code factory} (so
+     *                 that {@link Blocking} is read once, at spawn)
+     */
     ActorCell(ActorSystem system, ActorCell<?> parent, String name, Supplier<? extends Actor<M>> factory,
-              int throughput) {
+              Actor<M> instance, ActorOptions options, int defaultThroughput) {
         this.system = system;
         this.parent = parent;
         this.name = name;
         this.factory = factory;
-        this.throughput = throughput;
+        this.actor = instance;
+        this.options = options;
+        this.throughput = options.throughput() > 0 ? options.throughput() : defaultThroughput;
+        this.blocking = options.blocking() || instance.getClass().isAnnotationPresent(Blocking.class);
+        this.mailbox = options.mailboxCapacity() == 0
+                ? new ManyToOneMessageQueue<>()
+                : new BoundedMessageQueue<>(options.mailboxCapacity(), options.overflowPolicy());
     }
 
-    /** Queues the first activation, which creates the actor and runs onStart. */
+    /** Queues the first activation, which runs onStart. */
     void start() {
         if (status.trySchedule()) {
+            schedule();
+        }
+    }
+
+    /** Hands this cell (its token held) to its dispatcher. */
+    private void schedule() {
+        if (blocking) {
+            system.blockingPool().execute(this);
+        } else {
             system.coreDispatcher().execute(this);
         }
+    }
+
+    boolean runsOnBlockingDispatcher() {
+        return blocking;
     }
 
     // ---------------------------------------------------------------- ActorRef
@@ -108,11 +140,20 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
             return;
         }
         if (!mailbox.tryOffer(message)) {
-            system.deadLetters().publish(message, path(), "mailbox full");
+            if (options.overflowPolicy() == OverflowPolicy.FAIL) {
+                throw new MailboxFullException("mailbox of " + path() + " is full (capacity "
+                        + options.mailboxCapacity() + "); message " + message.getClass().getName()
+                        + " not delivered");
+            }
+            system.deadLetters().publish(message, path(), "mailbox full (capacity " + options.mailboxCapacity() + ")");
             return;
         }
+        afterOffer();
+    }
+
+    private void afterOffer() {
         if (status.trySchedule()) {
-            system.coreDispatcher().execute(this);
+            schedule();
         } else if (status.isClosed()) {
             drainIfClosed(); // raced with the stop: the message must not stay in the queue
         }
@@ -120,11 +161,18 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
 
     @Override
     public boolean tryTell(M message) {
+        Objects.requireNonNull(message, "message");
         if (status.isClosed()) {
             system.deadLetters().publish(message, path(), "recipient stopped");
             return false;
         }
-        tell(message);
+        if (!mailbox.tryOffer(message)) {
+            if (options.overflowPolicy() == OverflowPolicy.DROP) {
+                system.deadLetters().publish(message, path(), "mailbox full (capacity " + options.mailboxCapacity() + ")");
+            }
+            return false; // FAIL: the caller keeps the message
+        }
+        afterOffer();
         return true;
     }
 
@@ -150,14 +198,20 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
                 promise.fail(reason);
             }
         });
-        Runnable onTerminated = () -> promise.fail(
-                new ActorTerminatedException(path() + " stopped before replying to the " + what));
-        addTerminationListener(onTerminated);
+        PendingAsk pending = new PendingAsk(message, promise, what);
+        addPendingAsk(pending);
         promise.whenComplete((v, e) -> {
             timer.cancel();
-            removeTerminationListener(onTerminated);
+            Set<PendingAsk> set = pendingAsks;
+            if (set != null) {
+                set.remove(pending);
+            }
         });
-        tell(message);
+        try {
+            tell(message);
+        } catch (MailboxFullException full) {
+            promise.fail(full);
+        }
         return promise;
     }
 
@@ -190,6 +244,11 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
 
     @Override
     public <C> ActorRef<C> spawn(String childName, Supplier<? extends Actor<C>> childFactory) {
+        return spawn(childName, childFactory, ActorOptions.defaults());
+    }
+
+    @Override
+    public <C> ActorRef<C> spawn(String childName, Supplier<? extends Actor<C>> childFactory, ActorOptions childOptions) {
         ActorSystem.validateName(childName);
         Objects.requireNonNull(childFactory, "factory");
         if (children == null) {
@@ -199,7 +258,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
             throw new IllegalArgumentException("an actor named '" + childName + "' already exists at "
                     + path() + "/" + childName);
         }
-        ActorCell<C> child = system.newCell(this, childName, childFactory);
+        ActorCell<C> child = system.newCell(this, childName, childFactory, childOptions);
         children.put(childName, child);
         child.start();
         return child;
@@ -210,17 +269,17 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         if (!(child instanceof ActorCell<?> c) || c.parent != this) {
             throw new IllegalArgumentException(child + " is not a child of " + path());
         }
-        c.sendSystem(new SystemMessage(SystemMessage.STOP, null));
+        c.sendSystem(new SystemMessage(SystemMessage.STOP, null, null));
     }
 
     @Override
     public void stopSelf() {
-        sendSystem(new SystemMessage(SystemMessage.STOP, null));
+        sendSystem(new SystemMessage(SystemMessage.STOP, null, null));
     }
 
     /** Stops this actor from outside (the system, its parent). */
     void stopAsync() {
-        sendSystem(new SystemMessage(SystemMessage.STOP, null));
+        sendSystem(new SystemMessage(SystemMessage.STOP, null, null));
     }
 
     boolean isTerminated() {
@@ -232,7 +291,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     private void sendSystem(SystemMessage m) {
         systemQueue.push(m);
         if (status.trySchedule()) {
-            system.coreDispatcher().execute(this);
+            schedule();
         }
         // Closed: a stopped actor ignores further system messages.
     }
@@ -247,10 +306,16 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
                     if (children != null) {
                         children.remove(s.child.name);
                     }
-                    if (stopping && (children == null || children.isEmpty())) {
-                        finishStop();
+                    if (children == null || children.isEmpty()) {
+                        if (stopping) {
+                            finishStop();
+                        } else if (suspended && restartCause != null) {
+                            restartAfterBackoff();
+                        }
                     }
                 }
+                case SystemMessage.CHILD_FAILED -> handleFailure(s.cause, null);
+                case SystemMessage.RESTART -> restartNow();
                 default -> throw new IllegalStateException("unknown system message " + s.kind);
             }
             if (terminated) {
@@ -267,24 +332,24 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     public void run() {
         if (!started) {
             started = true;
-            if (!create()) {
+            if (!startInstance()) {
                 return;
             }
         }
         if (!systemQueue.isEmpty() && processSystemMessages()) {
             return;
         }
-        if (!stopping) {
+        if (!stopping && !suspended) {
             for (int i = 0; i < throughput; i++) {
                 M m = mailbox.poll();
                 if (m == null) {
                     break;
                 }
                 invoke(m);
-                if (!systemQueue.isEmpty() && processSystemMessages()) {
-                    return;
+                if (terminated || (!systemQueue.isEmpty() && processSystemMessages())) {
+                    return; // terminated: finishStop released the token already
                 }
-                if (stopping) {
+                if (stopping || suspended) {
                     break;
                 }
             }
@@ -292,30 +357,117 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         status.setIdle();
         // The idle race: a message or signal that arrived after the last poll must not be
         // stranded. Its sender's trySchedule lost to us; re-check, and race it again.
-        if (((!stopping && !mailbox.isEmpty()) || !systemQueue.isEmpty()) && status.trySchedule()) {
-            system.coreDispatcher().execute(this);
+        if (((!stopping && !suspended && !mailbox.isEmpty()) || !systemQueue.isEmpty())
+                && status.trySchedule()) {
+            schedule();
         }
     }
 
-    private boolean create() {
+    /** Runs onStart on the first instance; false if the actor terminated instead. */
+    private boolean startInstance() {
         try {
-            actor = Objects.requireNonNull(factory.get(), "actor factory returned null");
             actor.onStart(this);
-            return true;
         } catch (Throwable t) {
-            LOG.error("actor {} failed to start; stopping it", path(), t);
-            beginStop();
-            return !terminated;
+            handleFailure(t, null);
         }
+        return !terminated;
     }
 
     private void invoke(M message) {
         try {
             actor.receive(this, message);
         } catch (Throwable t) {
-            LOG.error("actor {} failed processing {}; stopping it", path(),
-                    message.getClass().getName(), t);
+            handleFailure(t, message);
+        }
+    }
+
+    // ---------------------------------------------------------------- supervision
+
+    /** Applies this actor's supervision strategy to a failure. Actor thread only. */
+    private void handleFailure(Throwable cause, Object message) {
+        if (stopping) {
+            return;
+        }
+        if (message != null) {
+            LOG.error("actor {} failed processing {}", path(), message.getClass().getName(), cause);
+            system.deadLetters().publish(message, path(), "the actor failed processing it: " + cause);
+            failAskOf(message, cause);
+        } else {
+            LOG.error("actor {} failed", path(), cause);
+        }
+        switch (options.supervision()) {
+            case SupervisorStrategy.Resume r -> { }
+            case SupervisorStrategy.Stop st -> beginStop();
+            case SupervisorStrategy.Escalate e -> {
+                beginStop();
+                if (parent != null) {
+                    parent.sendSystem(new SystemMessage(SystemMessage.CHILD_FAILED, this, cause));
+                } else {
+                    LOG.error("actor {} escalated its failure to the root, which stops it", path());
+                }
+            }
+            case SupervisorStrategy.Restart r -> beginRestart(r, cause);
+        }
+    }
+
+    private void beginRestart(SupervisorStrategy.Restart r, Throwable cause) {
+        long now = System.nanoTime();
+        if (restartsInWindow == 0 || now - windowStartNanos > r.window().toNanos()) {
+            windowStartNanos = now;
+            restartsInWindow = 0;
+        }
+        if (restartsInWindow >= r.maxRestarts()) {
+            LOG.error("actor {} failed {} times within {}; stopping it instead of restarting",
+                    path(), restartsInWindow + 1, r.window());
             beginStop();
+            return;
+        }
+        restartsInWindow++;
+        suspended = true;
+        restartCause = cause;
+        if (children == null || children.isEmpty()) {
+            restartAfterBackoff();
+        } else {
+            for (ActorCell<?> c : children.values()) {
+                c.stopAsync(); // the fresh instance starts without the old one's children
+            }
+        }
+    }
+
+    private void restartAfterBackoff() {
+        SupervisorStrategy.Restart r = (SupervisorStrategy.Restart) options.supervision();
+        long backoff = r.minBackoff().toNanos() << Math.min(20, restartsInWindow - 1);
+        backoff = Math.max(0, Math.min(backoff, r.maxBackoff().toNanos()));
+        if (backoff == 0) {
+            restartNow();
+            return;
+        }
+        system.timer().schedule(Duration.ofNanos(backoff), new Task() {
+            @Override
+            public void run() {
+                sendSystem(new SystemMessage(SystemMessage.RESTART, null, null));
+            }
+
+            @Override
+            public void abandon(Throwable reason) {
+                // Shutting down: the actor is stopped with the rest.
+            }
+        });
+    }
+
+    private void restartNow() {
+        if (!suspended || stopping || terminated) {
+            return;
+        }
+        Throwable cause = restartCause;
+        restartCause = null;
+        try {
+            actor = Objects.requireNonNull(factory.get(), "actor factory returned null");
+            suspended = false;
+            actor.onRestart(this, cause);
+        } catch (Throwable t) {
+            suspended = false;
+            handleFailure(t, null);
         }
     }
 
@@ -346,7 +498,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
         closeAndNotify();
         if (parent != null) {
-            parent.sendSystem(new SystemMessage(SystemMessage.CHILD_TERMINATED, this));
+            parent.sendSystem(new SystemMessage(SystemMessage.CHILD_TERMINATED, this, null));
         } else {
             system.topLevelTerminated(this);
         }
@@ -376,29 +528,51 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
     }
 
-    // ---------------------------------------------------------------- termination listeners
+    // ---------------------------------------------------------------- pending asks
 
-    private void addTerminationListener(Runnable listener) {
-        Set<Runnable> set = terminationListeners;
-        if (set == null) {
-            synchronized (this) {
-                set = terminationListeners;
-                if (set == null) {
-                    set = ConcurrentHashMap.newKeySet();
-                    terminationListeners = set;
-                }
-            }
-        }
-        set.add(listener);
-        if (terminated) {
-            listener.run(); // terminated meanwhile: the terminator may have missed it (idempotent)
+    /** An ask waiting for this actor's reply. Identity equality. */
+    private static final class PendingAsk {
+        final Object message;
+        final Promise<?> promise;
+        final String what;
+
+        PendingAsk(Object message, Promise<?> promise, String what) {
+            this.message = message;
+            this.promise = promise;
+            this.what = what;
         }
     }
 
-    private void removeTerminationListener(Runnable listener) {
-        Set<Runnable> set = terminationListeners;
+    private void addPendingAsk(PendingAsk pending) {
+        Set<PendingAsk> set = pendingAsks;
+        if (set == null) {
+            synchronized (this) {
+                set = pendingAsks;
+                if (set == null) {
+                    set = ConcurrentHashMap.newKeySet();
+                    pendingAsks = set;
+                }
+            }
+        }
+        set.add(pending);
+        if (terminated) {
+            failTerminated(pending); // terminated meanwhile: the terminator may have missed it
+        }
+    }
+
+    private void failTerminated(PendingAsk pending) {
+        pending.promise.fail(new ActorTerminatedException(path() + " stopped before replying to the " + pending.what));
+    }
+
+    /** The actor threw while handling {@code message}: an ask that sent it fails with the cause. */
+    private void failAskOf(Object message, Throwable cause) {
+        Set<PendingAsk> set = pendingAsks;
         if (set != null) {
-            set.remove(listener);
+            for (PendingAsk p : set) {
+                if (p.message == message) {
+                    p.promise.fail(cause);
+                }
+            }
         }
     }
 
@@ -406,13 +580,17 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     private static final class SystemMessage {
         static final int STOP = 1;
         static final int CHILD_TERMINATED = 2;
+        static final int CHILD_FAILED = 3;
+        static final int RESTART = 4;
 
         final int kind;
         final ActorCell<?> child;
+        final Throwable cause;
 
-        SystemMessage(int kind, ActorCell<?> child) {
+        SystemMessage(int kind, ActorCell<?> child, Throwable cause) {
             this.kind = kind;
             this.child = child;
+            this.cause = cause;
         }
     }
 
@@ -425,10 +603,10 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         terminated = true;
         drainHeld();
         drainIfClosed();
-        Set<Runnable> listeners = terminationListeners;
-        if (listeners != null) {
-            for (Runnable r : listeners) {
-                r.run();
+        Set<PendingAsk> asks = pendingAsks;
+        if (asks != null) {
+            for (PendingAsk p : asks) {
+                failTerminated(p);
             }
         }
     }

@@ -26,6 +26,9 @@ public interface ActorContext<M> {
      */
     <C> ActorRef<C> spawn(String name, Supplier<? extends Actor<C>> factory);
 
+    /** Spawns a child with options (mailbox, dispatcher, throughput, supervision). */
+    <C> ActorRef<C> spawn(String name, Supplier<? extends Actor<C>> factory, ActorOptions options);
+
     /**
      * Stops a child of this actor, asynchronously: messages it has already received are not
      * processed; later ones go to dead letters.

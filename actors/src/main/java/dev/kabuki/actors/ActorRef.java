@@ -31,9 +31,11 @@ public interface ActorRef<M> {
      * Asks: sends the message built by {@code request} around a one-shot reply address and
      * returns the reply as a handle. The handle times out
      * ({@link dev.kabuki.scheduler.TaskTimeoutException}) if no reply comes within
-     * {@code timeout}, and fails at once with an {@link ActorTerminatedException} cause if the
-     * target is or becomes stopped first; both messages name the target, the message class and
-     * the timeout. A reply that comes too late goes to dead letters. Never blocks.
+     * {@code timeout}; it fails at once with an {@link ActorTerminatedException} cause if the
+     * target is or becomes stopped first, with the target's own exception as cause if the target
+     * throws while handling this message, and with a {@link MailboxFullException} cause if the
+     * target's bounded mailbox is full. Timeout and termination messages name the target, the
+     * message class and the timeout. A reply that comes too late goes to dead letters. Never blocks.
      *
      * <pre>{@code JoinHandle<Integer> total = counter.ask(Get::new, Duration.ofSeconds(1));}</pre>
      *

@@ -150,9 +150,10 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     // ---------------------------------------------------------------- actors
 
     /**
-     * Spawns a top-level actor, {@code /user/<name>}. The actor is created by {@code factory} on
-     * a core worker, which then runs its {@code onStart}; messages sent meanwhile wait in its
-     * mailbox. Thread-safe; never blocks.
+     * Spawns a top-level actor, {@code /user/<name>}, with {@link ActorOptions#defaults()}. The
+     * first instance is made by {@code factory} on the calling thread (an exception from it is
+     * thrown here); its {@code onStart} then runs on the actor's dispatcher, before any message.
+     * Thread-safe; never blocks (unless the factory does).
      *
      * @throws IllegalArgumentException a top-level actor with that name exists, or the name is
      *                                  invalid (empty, or not made of letters, digits and
@@ -160,12 +161,21 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      * @throws IllegalStateException    the system is shut down
      */
     public <M> ActorRef<M> spawnActor(String name, Supplier<? extends Actor<M>> factory) {
+        return spawnActor(name, factory, ActorOptions.defaults());
+    }
+
+    /**
+     * Spawns a top-level actor with options: mailbox kind and capacity, blocking dispatcher,
+     * throughput, supervision. See {@link #spawnActor(String, Supplier)}.
+     */
+    public <M> ActorRef<M> spawnActor(String name, Supplier<? extends Actor<M>> factory, ActorOptions options) {
         validateName(name);
+        Objects.requireNonNull(options, "options");
         Objects.requireNonNull(factory, "factory");
         if (closing) {
             throw new IllegalStateException("kabuki runtime '" + this.name + "' is shut down; cannot spawn " + name);
         }
-        ActorCell<M> cell = newCell(null, name, factory);
+        ActorCell<M> cell = newCell(null, name, factory, options);
         if (topLevel.putIfAbsent(name, cell) != null) {
             throw new IllegalArgumentException("an actor named '" + name + "' already exists at /user/" + name);
         }
@@ -191,8 +201,14 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         return deadLetters;
     }
 
-    <M> ActorCell<M> newCell(ActorCell<?> parent, String actorName, Supplier<? extends Actor<M>> factory) {
-        return new ActorCell<>(this, parent, actorName, factory, throughput);
+    /**
+     * Makes a cell; the first actor instance is created here, on the spawning thread, so that a
+     * failing factory fails the spawn call and {@link Blocking} is read once.
+     */
+    <M> ActorCell<M> newCell(ActorCell<?> parent, String actorName, Supplier<? extends Actor<M>> factory,
+                             ActorOptions options) {
+        Actor<M> instance = Objects.requireNonNull(factory.get(), "actor factory returned null");
+        return new ActorCell<>(this, parent, actorName, factory, instance, options, throughput);
     }
 
     void topLevelTerminated(ActorCell<?> cell) {

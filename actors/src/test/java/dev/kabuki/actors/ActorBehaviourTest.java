@@ -99,10 +99,14 @@ class ActorBehaviourTest {
     }
 
     @Test
-    void whenTheTargetThrowsTheAskFailsBecauseTheActorStops() {
+    void whenTheTargetThrowsTheAskFailsAtOnceWithItsException() {
         ActorRef<EchoMsg> echo = system.spawnActor("thrower", EchoActor::new);
         JoinHandle<String> h = echo.ask(Fail::new, Duration.ofMinutes(5));
-        assertThatThrownBy(() -> h.join(LONG)).hasCauseInstanceOf(ActorTerminatedException.class);
+        assertThatThrownBy(() -> h.join(LONG)).isInstanceOf(TaskFailedException.class)
+                .cause().isInstanceOf(IllegalStateException.class).hasMessage("asked to fail");
+        // Restarted (the default strategy): it still answers.
+        JoinHandle<String> after = echo.ask(r -> new Echo("again", r), LONG);
+        assertThat(after.join()).isEqualTo("again");
     }
 
     @Test
@@ -194,7 +198,7 @@ class ActorBehaviourTest {
     }
 
     @Test
-    void joinOnAPendingHandleInsideReceiveFailsFastAndStopsTheActor() throws Exception {
+    void joinOnAPendingHandleInsideReceiveFailsFast() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
         ActorRef<String> joiner = system.spawnActor("joiner", () -> (ctx, msg) -> {
@@ -210,7 +214,7 @@ class ActorBehaviourTest {
             }
         });
         JoinHandle<Object> watch = joiner.ask(r -> "go", Duration.ofMinutes(5));
-        assertThatThrownBy(() -> watch.join(LONG)).hasCauseInstanceOf(ActorTerminatedException.class);
+        assertThatThrownBy(() -> watch.join(LONG)).hasCauseInstanceOf(IllegalStateException.class);
         assertThat(thrown.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("spawnBlocking");
         release.countDown();
         assertThat(system.spawn(() -> 1).join(LONG)).isEqualTo(1);
