@@ -1,0 +1,133 @@
+package dev.kabuki.actors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kabuki.mailbox.OverflowPolicy;
+import dev.kabuki.scheduler.JoinHandle;
+import dev.kabuki.scheduler.TaskFailedException;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class MailboxOptionsTest {
+    private static final Duration LONG = Duration.ofSeconds(30);
+    private final ActorSystem system = ActorSystem.builder().threadNamePrefix("mailboxes").build();
+
+    @AfterEach
+    void tearDown() {
+        system.close();
+    }
+
+    /** Blocks on the first message until released, so later messages pile up in the mailbox. */
+    static final class Gate implements Actor<Object> {
+        final CountDownLatch entered;
+        final CountDownLatch release;
+        final AtomicInteger processed;
+
+        Gate(CountDownLatch entered, CountDownLatch release, AtomicInteger processed) {
+            this.entered = entered;
+            this.release = release;
+            this.processed = processed;
+        }
+
+        @Override
+        public void receive(ActorContext<Object> ctx, Object msg) throws Exception {
+            if ("block".equals(msg)) {
+                entered.countDown();
+                release.await(); // test-only: holds a worker on purpose
+            }
+            if (msg instanceof ActorRef<?> replyTo) {
+                @SuppressWarnings("unchecked")
+                ActorRef<Object> r = (ActorRef<Object>) replyTo;
+                r.tell("pong");
+            }
+            processed.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aFullFailMailboxMakesTellThrowTryTellReturnFalseAndAskFail() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger processed = new AtomicInteger();
+        ActorRef<Object> gate = system.spawnActor("fail-box", () -> new Gate(entered, release, processed),
+                ActorOptions.defaults().boundedMailbox(3, OverflowPolicy.FAIL));
+        gate.tell("block");
+        assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 3; i++) {
+            gate.tell(i);
+        }
+        long deadBefore = system.deadLetters().count();
+        assertThatThrownBy(() -> gate.tell("overflow")).isInstanceOf(MailboxFullException.class)
+                .hasMessageContaining("/user/fail-box").hasMessageContaining("capacity 3");
+        assertThat(gate.tryTell("overflow")).isFalse();
+        JoinHandle<Object> ask = gate.ask(r -> r, LONG);
+        assertThatThrownBy(() -> ask.join(LONG)).isInstanceOf(TaskFailedException.class)
+                .hasCauseInstanceOf(MailboxFullException.class);
+        assertThat(system.deadLetters().count()).isEqualTo(deadBefore); // the sender kept them
+        release.countDown();
+        ActorSystemTest.await("drained", () -> processed.get() == 4);
+        assertThat(gate.tryTell("fits again")).isTrue();
+    }
+
+    @Test
+    void aFullDropMailboxSendsTheOverflowToDeadLetters() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger processed = new AtomicInteger();
+        ActorRef<Object> gate = system.spawnActor("drop-box", () -> new Gate(entered, release, processed),
+                ActorOptions.defaults().boundedMailbox(2, OverflowPolicy.DROP));
+        gate.tell("block");
+        assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+        long deadBefore = system.deadLetters().count();
+        for (int i = 0; i < 10; i++) {
+            gate.tell(i); // never throws
+        }
+        assertThat(system.deadLetters().count() - deadBefore).isEqualTo(8);
+        release.countDown();
+        ActorSystemTest.await("drained", () -> processed.get() == 3);
+    }
+
+    @Test
+    void boundedCapacityIsExactUnderConcurrentSenders() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger processed = new AtomicInteger();
+        ActorRef<Object> gate = system.spawnActor("exact-box", () -> new Gate(entered, release, processed),
+                ActorOptions.defaults().boundedMailbox(100, OverflowPolicy.FAIL));
+        gate.tell("block");
+        assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+        AtomicInteger accepted = new AtomicInteger();
+        Thread[] senders = new Thread[4];
+        for (int s = 0; s < senders.length; s++) {
+            senders[s] = new Thread(() -> {
+                for (int i = 0; i < 1000; i++) {
+                    if (gate.tryTell(i)) {
+                        accepted.incrementAndGet();
+                    }
+                }
+            });
+            senders[s].start();
+        }
+        for (Thread t : senders) {
+            t.join(30_000);
+        }
+        assertThat(accepted.get()).isEqualTo(100);
+        release.countDown();
+        ActorSystemTest.await("drained", () -> processed.get() == 101);
+    }
+
+    @Test
+    void badOptionsFailFast() {
+        assertThatThrownBy(() -> ActorOptions.defaults().boundedMailbox(0, OverflowPolicy.FAIL))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("capacity");
+        assertThatThrownBy(() -> ActorOptions.defaults().throughput(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("throughput");
+        assertThatThrownBy(() -> ActorSystem.builder().throughput(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("throughput");
+    }
+}
