@@ -57,6 +57,14 @@ public interface Actor<M> {
         onStart(ctx);
     }
 
+    /**
+     * Called when an actor this one {@linkplain ActorContext#watch watches} has stopped (unless
+     * it was watched with {@link ActorContext#watchWith}, which delivers a message instead).
+     * Default: nothing.
+     */
+    default void onTerminated(ActorContext<M> ctx, ActorRef<?> actor) throws Exception {
+    }
+
     /** Called exactly once when the actor stops, after its children have stopped. Default: nothing. */
     default void onStop(ActorContext<M> ctx) throws Exception {
     }

@@ -78,6 +78,8 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     private final SystemMessageQueue<SystemMessage> systemQueue = new SystemMessageQueue<>();
     /** Asks waiting for a reply from this actor; allocated on first use. */
     private volatile Set<PendingAsk> pendingAsks;
+    /** Actors watching this one (their notifications); allocated on first use. */
+    private volatile Set<Runnable> watchers;
     private volatile boolean terminated;
 
     // Actor-side state: only the thread running the activation touches these.
@@ -88,6 +90,10 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     /** Waiting to be restarted (children stopping, or backoff): ordinary messages wait. */
     private boolean suspended;
     private Throwable restartCause;
+    /** Actors this one watches, with the notification registered on each; first use. */
+    private Map<ActorCell<?>, Runnable> watching;
+    /** Timers to self, cancelled at stop; first use. */
+    private volatile Set<Timer.Cancellable> timers;
     private int restartsInWindow;
     private long windowStartNanos;
 
@@ -277,6 +283,150 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         sendSystem(new SystemMessage(SystemMessage.STOP, null, null));
     }
 
+    @Override
+    public void watch(ActorRef<?> target) {
+        watchWith0(target, null);
+    }
+
+    @Override
+    public void watchWith(ActorRef<?> target, M message) {
+        watchWith0(target, Objects.requireNonNull(message, "message"));
+    }
+
+    private void watchWith0(ActorRef<?> target, M message) {
+        if (!(target instanceof ActorCell<?> t) || t.system != system) {
+            throw new IllegalArgumentException(target + " is not an actor of this system");
+        }
+        if (watching == null) {
+            watching = new HashMap<>();
+        }
+        if (watching.containsKey(t)) {
+            return;
+        }
+        Runnable notify = () -> sendSystem(new SystemMessage(SystemMessage.TERMINATED, t, null, message));
+        watching.put(t, notify);
+        t.addWatcher(notify);
+    }
+
+    @Override
+    public void unwatch(ActorRef<?> target) {
+        if (watching != null && target instanceof ActorCell<?> t) {
+            Runnable notify = watching.remove(t);
+            if (notify != null) {
+                t.removeWatcher(notify);
+            }
+        }
+    }
+
+    @Override
+    public Timer.Cancellable scheduleOnce(Duration delay, M message) {
+        Objects.requireNonNull(message, "message");
+        SelfTimer timer = new SelfTimer(message, 0);
+        timer.arm(delay);
+        return timer;
+    }
+
+    @Override
+    public Timer.Cancellable scheduleAtFixedRate(Duration initialDelay, Duration period, M message) {
+        Objects.requireNonNull(message, "message");
+        if (period.isNegative() || period.isZero()) {
+            throw new IllegalArgumentException("period must be positive, got " + period);
+        }
+        SelfTimer timer = new SelfTimer(message, period.toNanos());
+        timer.arm(initialDelay);
+        return timer;
+    }
+
+    /** A timer that tells this actor a message, once or periodically. */
+    private final class SelfTimer implements Task, Timer.Cancellable {
+        private final M message;
+        private final long periodNanos;
+        private volatile boolean cancelled;
+        private volatile Timer.Cancellable entry;
+
+        SelfTimer(M message, long periodNanos) {
+            this.message = message;
+            this.periodNanos = periodNanos;
+            if (timers == null) {
+                timers = ConcurrentHashMap.newKeySet();
+            }
+            timers.add(this);
+        }
+
+        void arm(Duration delay) {
+            entry = system.timer().schedule(delay, this);
+            if (cancelled) {
+                entry.cancel();
+            }
+        }
+
+        @Override
+        public void run() {
+            if (cancelled || terminated) {
+                return;
+            }
+            try {
+                tell(message);
+            } catch (MailboxFullException full) {
+                system.deadLetters().publish(message, path(), "timer message: " + full.getMessage());
+            }
+            if (periodNanos > 0) {
+                arm(Duration.ofNanos(periodNanos));
+            } else {
+                Set<Timer.Cancellable> set = timers;
+                if (set != null) {
+                    set.remove(this);
+                }
+            }
+        }
+
+        @Override
+        public void abandon(Throwable reason) {
+            // The system is shutting down; the actor stops with it.
+        }
+
+        @Override
+        public boolean cancel() {
+            if (cancelled) {
+                return false;
+            }
+            cancelled = true;
+            Timer.Cancellable e = entry;
+            if (e != null) {
+                e.cancel();
+            }
+            Set<Timer.Cancellable> set = timers;
+            if (set != null) {
+                set.remove(this);
+            }
+            return true;
+        }
+    }
+
+    void addWatcher(Runnable notify) {
+        Set<Runnable> set = watchers;
+        if (set == null) {
+            synchronized (this) {
+                set = watchers;
+                if (set == null) {
+                    set = ConcurrentHashMap.newKeySet();
+                    watchers = set;
+                }
+            }
+        }
+        set.add(notify);
+        if (terminated && set.remove(notify)) {
+            notify.run(); // stopped already (or meanwhile): notify now, once
+        }
+    }
+
+    void removeWatcher(Runnable notify) {
+        Set<Runnable> set = watchers;
+        if (set != null) {
+            set.remove(notify);
+        }
+    }
+
     /** Stops this actor from outside (the system, its parent). */
     void stopAsync() {
         sendSystem(new SystemMessage(SystemMessage.STOP, null, null));
@@ -315,6 +465,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
                     }
                 }
                 case SystemMessage.CHILD_FAILED -> handleFailure(s.cause, null);
+                case SystemMessage.TERMINATED -> deliverTerminated(s);
                 case SystemMessage.RESTART -> restartNow();
                 default -> throw new IllegalStateException("unknown system message " + s.kind);
             }
@@ -378,6 +529,22 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
             actor.receive(this, message);
         } catch (Throwable t) {
             handleFailure(t, message);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void deliverTerminated(SystemMessage s) {
+        if (watching == null || watching.remove(s.child) == null || stopping) {
+            return; // unwatched meanwhile, or this actor is stopping itself
+        }
+        if (s.message != null) {
+            invoke((M) s.message);
+            return;
+        }
+        try {
+            actor.onTerminated(this, s.child);
+        } catch (Throwable t) {
+            handleFailure(t, null);
         }
     }
 
@@ -582,15 +749,22 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         static final int CHILD_TERMINATED = 2;
         static final int CHILD_FAILED = 3;
         static final int RESTART = 4;
+        static final int TERMINATED = 5;
 
         final int kind;
         final ActorCell<?> child;
         final Throwable cause;
+        final Object message;
 
         SystemMessage(int kind, ActorCell<?> child, Throwable cause) {
+            this(kind, child, cause, null);
+        }
+
+        SystemMessage(int kind, ActorCell<?> child, Throwable cause, Object message) {
             this.kind = kind;
             this.child = child;
             this.cause = cause;
+            this.message = message;
         }
     }
 
@@ -608,6 +782,26 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
             for (PendingAsk p : asks) {
                 failTerminated(p);
             }
+        }
+        Set<Runnable> ws = watchers;
+        if (ws != null) {
+            for (Runnable notify : ws) {
+                if (ws.remove(notify)) {
+                    notify.run();
+                }
+            }
+        }
+        Set<Timer.Cancellable> ts = timers;
+        if (ts != null) {
+            for (Timer.Cancellable t : ts) {
+                t.cancel();
+            }
+        }
+        if (watching != null) {
+            for (Map.Entry<ActorCell<?>, Runnable> e : watching.entrySet()) {
+                e.getKey().removeWatcher(e.getValue());
+            }
+            watching = null;
         }
     }
 

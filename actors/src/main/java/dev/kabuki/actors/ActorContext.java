@@ -39,4 +39,36 @@ public interface ActorContext<M> {
 
     /** Stops this actor after the current message. */
     void stopSelf();
+
+    /**
+     * Death watch: when {@code actor} stops (for any reason), this actor's
+     * {@link Actor#onTerminated} is called, on its own thread, once. Watching an actor that has
+     * already stopped calls it right away. Watching twice is the same as once.
+     *
+     * @throws IllegalArgumentException {@code actor} is not an actor of this system
+     */
+    void watch(ActorRef<?> actor);
+
+    /** Like {@link #watch}, but delivers {@code message} to this actor instead of calling the hook. */
+    void watchWith(ActorRef<?> actor, M message);
+
+    /** Stops watching; a termination not yet delivered is then not delivered. */
+    void unwatch(ActorRef<?> actor);
+
+    /**
+     * Sends {@code message} to this actor once, after {@code delay}. Cancelled automatically
+     * when the actor stops. Never blocks.
+     *
+     * @return a handle to cancel it
+     */
+    dev.kabuki.scheduler.Timer.Cancellable scheduleOnce(java.time.Duration delay, M message);
+
+    /**
+     * Sends {@code message} to this actor after {@code initialDelay} and then every
+     * {@code period}. Cancelled automatically when the actor stops. Never blocks.
+     *
+     * @return a handle to cancel it
+     */
+    dev.kabuki.scheduler.Timer.Cancellable scheduleAtFixedRate(java.time.Duration initialDelay,
+                                                               java.time.Duration period, M message);
 }
