@@ -92,6 +92,10 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     private Throwable restartCause;
     /** Actors this one watches, with the notification registered on each; first use. */
     private Map<ActorCell<?>, Runnable> watching;
+    /** Messages set aside by {@link #stash}; first use. */
+    private java.util.ArrayDeque<M> stash;
+    /** Unstashed messages, handled before the mailbox; first use. */
+    private java.util.ArrayDeque<M> unstashed;
     /** Timers to self, cancelled at stop; first use. */
     private volatile Set<Timer.Cancellable> timers;
     private int restartsInWindow;
@@ -281,6 +285,35 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     @Override
     public void stopSelf() {
         sendSystem(new SystemMessage(SystemMessage.STOP, null, null));
+    }
+
+    @Override
+    public void stash(M message) {
+        Objects.requireNonNull(message, "message");
+        if (stash == null) {
+            stash = new java.util.ArrayDeque<>();
+        }
+        stash.addLast(message);
+    }
+
+    @Override
+    public void unstashAll() {
+        if (stash == null || stash.isEmpty()) {
+            return;
+        }
+        if (unstashed == null || unstashed.isEmpty()) {
+            unstashed = stash; // hand the whole deque over
+            stash = null;
+        } else {
+            // Unstashing again before the earlier batch was handled: keep stash order first.
+            stash.addAll(unstashed);
+            unstashed = stash;
+            stash = null;
+        }
+    }
+
+    private boolean hasUnstashed() {
+        return unstashed != null && !unstashed.isEmpty();
     }
 
     @Override
@@ -492,7 +525,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
         if (!stopping && !suspended) {
             for (int i = 0; i < throughput; i++) {
-                M m = mailbox.poll();
+                M m = hasUnstashed() ? unstashed.pollFirst() : mailbox.poll();
                 if (m == null) {
                     break;
                 }
@@ -508,7 +541,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         status.setIdle();
         // The idle race: a message or signal that arrived after the last poll must not be
         // stranded. Its sender's trySchedule lost to us; re-check, and race it again.
-        if (((!stopping && !suspended && !mailbox.isEmpty()) || !systemQueue.isEmpty())
+        if (((!stopping && !suspended && (!mailbox.isEmpty() || hasUnstashed())) || !systemQueue.isEmpty())
                 && status.trySchedule()) {
             schedule();
         }
@@ -775,6 +808,14 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     private void closeAndNotify() {
         status.close();
         terminated = true;
+        for (java.util.ArrayDeque<M> held : java.util.Arrays.asList(unstashed, stash)) {
+            if (held != null) {
+                for (M m : held) {
+                    system.deadLetters().publish(m, path(), "recipient stopped (stashed)");
+                }
+                held.clear();
+            }
+        }
         drainHeld();
         drainIfClosed();
         Set<PendingAsk> asks = pendingAsks;

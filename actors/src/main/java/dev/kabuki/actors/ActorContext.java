@@ -41,6 +41,21 @@ public interface ActorContext<M> {
     void stopSelf();
 
     /**
+     * Sets a message aside (typically the one being handled) to handle later, after
+     * {@link #unstashAll()}: an actor that cannot handle a message in its current state (not
+     * connected yet, waiting for a reply) stashes it instead of dropping it. Stashed messages
+     * survive a restart and go to dead letters if the actor stops. The stash is unbounded: it is
+     * memory the actor holds.
+     */
+    void stash(M message);
+
+    /**
+     * Hands every stashed message back, in the order stashed, ahead of the mailbox: they are
+     * handled before any message still waiting in the mailbox.
+     */
+    void unstashAll();
+
+    /**
      * Death watch: when {@code actor} stops (for any reason), this actor's
      * {@link Actor#onTerminated} is called, on its own thread, once. Watching an actor that has
      * already stopped calls it right away. Watching twice is the same as once.
