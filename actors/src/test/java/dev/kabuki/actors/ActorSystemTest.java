@@ -58,11 +58,11 @@ class ActorSystemTest {
             String first;
             try (JoinSet<String> set = system.joinSet()) {
                 set.spawnBlocking(() -> {
-                    Thread.sleep(300);
+                    Thread.sleep(300); // blocking work under test (a slow call)
                     return "slow";
                 });
                 set.spawnBlocking(() -> {
-                    Thread.sleep(30);
+                    Thread.sleep(30); // blocking work under test (a fast call)
                     return "fast";
                 });
                 first = set.joinNext().join();
@@ -110,7 +110,7 @@ class ActorSystemTest {
             int v = i;
             hs.add(system.spawn(() -> v));
             hs.add(system.spawnBlocking(() -> {
-                Thread.sleep(5);
+                Thread.sleep(5); // blocking work under test
                 return v;
             }));
         }
@@ -131,7 +131,7 @@ class ActorSystemTest {
         AtomicInteger done = new AtomicInteger();
         for (int i = 0; i < 20; i++) {
             system.spawnBlocking(() -> {
-                Thread.sleep(10);
+                Thread.sleep(10); // blocking work under test
                 return done.incrementAndGet();
             });
             system.spawn(done::incrementAndGet);

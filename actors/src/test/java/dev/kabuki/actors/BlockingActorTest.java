@@ -89,7 +89,7 @@ class BlockingActorTest {
                 if (inside.incrementAndGet() != 1) {
                     overlaps.incrementAndGet();
                 }
-                Thread.sleep(1);
+                Thread.sleep(1); // blocking work under test
                 inside.decrementAndGet();
                 done.countDown();
             }, ActorOptions.defaults().runOnBlockingDispatcher());
