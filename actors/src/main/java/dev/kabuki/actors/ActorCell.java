@@ -38,9 +38,11 @@ import org.slf4j.LoggerFactory;
  *   <li>then tries IDLE→SCHEDULED with one CAS; only the winner hands the cell to the
  *       dispatcher;</li>
  *   <li>an activation ({@link #run()}) processes system messages, then up to {@code throughput}
- *       messages, then sets IDLE and re-checks both queues: a message that arrived after the last
- *       poll but before IDLE would otherwise be stranded, so if either queue is non-empty it
- *       tries IDLE→SCHEDULED again (the sender's CAS and this one race; exactly one wins and
+ *       messages. With messages left, it re-submits itself keeping the token if other work waits
+ *       for its thread, and otherwise goes on with another batch. Once the mailbox looks empty
+ *       it sets IDLE and re-checks both queues: a message that arrived after the last poll but
+ *       before IDLE would otherwise be stranded, so if either queue is non-empty it tries
+ *       IDLE→SCHEDULED again (the sender's CAS and this one race; exactly one wins and
  *       schedules).</li>
  * </ol>
  * Invariants: the cell runs on one thread at a time (only the SCHEDULED owner runs it, and it
@@ -77,7 +79,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     private final MailboxStatus status = new MailboxStatus();
     private final SystemMessageQueue<SystemMessage> systemQueue = new SystemMessageQueue<>();
     /** Asks waiting for a reply from this actor; allocated on first use. */
-    private volatile Set<PendingAsk> pendingAsks;
+    private volatile Set<AskReplyRef<?>> pendingAsks;
     /** Actors watching this one (their notifications); allocated on first use. */
     private volatile Set<Runnable> watchers;
     private volatile boolean terminated;
@@ -193,30 +195,12 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
             throw new IllegalArgumentException("ask timeout must be positive, got " + timeout);
         }
         Promise<R> promise = new Promise<>(system.timer());
-        AskReplyRef<R> replyTo = new AskReplyRef<>(promise, this, system.deadLetters());
-        M message = request.apply(replyTo);
-        String what = "ask to " + path() + " with " + message.getClass().getSimpleName()
-                + " (timeout " + timeout.toMillis() + " ms)";
-        Timer.Cancellable timer = system.timer().schedule(timeout, new Task() {
-            @Override
-            public void run() {
-                promise.timeOut(what + " timed out: no reply");
-            }
-
-            @Override
-            public void abandon(Throwable reason) {
-                promise.fail(reason);
-            }
-        });
-        PendingAsk pending = new PendingAsk(message, promise, what);
-        addPendingAsk(pending);
-        promise.whenComplete((v, e) -> {
-            timer.cancel();
-            Set<PendingAsk> set = pendingAsks;
-            if (set != null) {
-                set.remove(pending);
-            }
-        });
+        AskReplyRef<R> ask = new AskReplyRef<>(promise, this, timeout);
+        M message = request.apply(ask);
+        Objects.requireNonNull(message, "the ask's request function returned null");
+        ask.message = message;
+        addPendingAsk(ask); // before the clean-up callback can run, so it always finds the entry
+        ask.start(system.timer().schedule(timeout, ask));
         try {
             tell(message);
         } catch (MailboxFullException full) {
@@ -523,19 +507,36 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         if (!systemQueue.isEmpty() && processSystemMessages()) {
             return;
         }
-        if (!stopping && !suspended) {
+        batches:
+        while (!stopping && !suspended) {
             for (int i = 0; i < throughput; i++) {
                 M m = hasUnstashed() ? unstashed.pollFirst() : mailbox.poll();
                 if (m == null) {
-                    break;
+                    break batches;
                 }
                 invoke(m);
                 if (terminated || (!systemQueue.isEmpty() && processSystemMessages())) {
                     return; // terminated: finishStop released the token already
                 }
                 if (stopping || suspended) {
-                    break;
+                    break batches;
                 }
+            }
+            // Throughput used up with messages left: yield the thread if other work waits for
+            // it, keeping the token (re-submitting while SCHEDULED is what a winning
+            // trySchedule would do, minus two CASes). With nothing waiting, yielding would only
+            // bring this actor straight back: go on with the next batch instead.
+            if (mailbox.isEmpty() && !hasUnstashed()) {
+                break;
+            }
+            if (blocking) {
+                if (system.blockingPool().hasQueuedWork()) {
+                    system.blockingPool().execute(this); // FIFO: behind the waiting work
+                    return;
+                }
+            } else if (system.coreDispatcher().hasQueuedWork()) {
+                system.coreDispatcher().executeYielded(this);
+                return;
             }
         }
         status.setIdle();
@@ -730,21 +731,8 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
 
     // ---------------------------------------------------------------- pending asks
 
-    /** An ask waiting for this actor's reply. Identity equality. */
-    private static final class PendingAsk {
-        final Object message;
-        final Promise<?> promise;
-        final String what;
-
-        PendingAsk(Object message, Promise<?> promise, String what) {
-            this.message = message;
-            this.promise = promise;
-            this.what = what;
-        }
-    }
-
-    private void addPendingAsk(PendingAsk pending) {
-        Set<PendingAsk> set = pendingAsks;
+    private void addPendingAsk(AskReplyRef<?> pending) {
+        Set<AskReplyRef<?>> set = pendingAsks;
         if (set == null) {
             synchronized (this) {
                 set = pendingAsks;
@@ -760,15 +748,23 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
     }
 
-    private void failTerminated(PendingAsk pending) {
-        pending.promise.fail(new ActorTerminatedException(path() + " stopped before replying to the " + pending.what));
+    /** The ask completed: forget it. Any thread. */
+    void removePendingAsk(AskReplyRef<?> done) {
+        Set<AskReplyRef<?>> set = pendingAsks;
+        if (set != null) {
+            set.remove(done);
+        }
+    }
+
+    private void failTerminated(AskReplyRef<?> pending) {
+        pending.promise.fail(new ActorTerminatedException(path() + " stopped before replying to the " + pending.describe()));
     }
 
     /** The actor threw while handling {@code message}: an ask that sent it fails with the cause. */
     private void failAskOf(Object message, Throwable cause) {
-        Set<PendingAsk> set = pendingAsks;
+        Set<AskReplyRef<?>> set = pendingAsks;
         if (set != null) {
-            for (PendingAsk p : set) {
+            for (AskReplyRef<?> p : set) {
                 if (p.message == message) {
                     p.promise.fail(cause);
                 }
@@ -818,9 +814,9 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
         drainHeld();
         drainIfClosed();
-        Set<PendingAsk> asks = pendingAsks;
+        Set<AskReplyRef<?>> asks = pendingAsks;
         if (asks != null) {
-            for (PendingAsk p : asks) {
+            for (AskReplyRef<?> p : asks) {
                 failTerminated(p);
             }
         }

@@ -108,6 +108,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         if (flavor == Flavor.MULTI_THREAD) {
             this.core = WorkStealingDispatcher.builder()
                     .workerThreads(workers)
+                    .busyWait(b.busyWait)
                     .threadNamePrefix(b.threadNamePrefix)
                     .onThreadStart(b.onThreadStart)
                     .onThreadStop(b.onThreadStop)
@@ -459,8 +460,22 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         private Runnable onThreadStop;
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private int throughput = 10;
+        private Duration busyWait = WorkStealingDispatcher.DEFAULT_BUSY_WAIT;
 
         private Builder() {
+        }
+
+        /**
+         * How long a core worker that ran out of work keeps looking for more before it parks,
+         * 0 to 10 ms; only one worker busy-waits at a time. Default 20 µs. A short busy-wait makes
+         * request/response traffic from outside the runtime (asks) several times faster, at the
+         * cost of up to that much CPU each time the runtime falls idle; set {@link Duration#ZERO}
+         * where idle CPU matters more (a machine shared with other busy processes). See
+         * docs/runtime.md. Ignored by {@link Flavor#CURRENT_THREAD}.
+         */
+        public Builder busyWait(Duration busyWait) {
+            this.busyWait = busyWait;
+            return this;
         }
 
         /**
@@ -562,6 +577,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
             }
             if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
                 throw new IllegalArgumentException("shutdownTimeout must be zero or more, got " + shutdownTimeout);
+            }
+            if (busyWait == null || busyWait.isNegative() || busyWait.compareTo(Duration.ofMillis(10)) > 0) {
+                throw new IllegalArgumentException("busyWait must be between 0 and 10 ms, got " + busyWait);
             }
             int workers = 0;
             if (flavor == Flavor.MULTI_THREAD) {

@@ -1,38 +1,96 @@
 package dev.kabuki.actors;
 
+import dev.kabuki.scheduler.JoinException;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.Promise;
+import dev.kabuki.scheduler.Task;
+import dev.kabuki.scheduler.Timer;
 import java.time.Duration;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * The one-shot reply address of an ask: its first {@code tell} completes the ask's handle;
- * anything after that (a second reply, or a reply after the timeout) goes to dead letters.
+ * One ask in flight: the one-shot reply address handed to the request, and all of the ask's
+ * bookkeeping in the same object (its timeout action, its entry in the target's pending asks,
+ * its completion callback), so an ask allocates this, its {@link Promise} and a timer entry.
+ *
+ * <p>The first {@code tell} completes the ask's handle; anything after that (a second reply, or
+ * a reply after the timeout) goes to dead letters. The description used in failure messages
+ * ("ask to /user/echo with Echo (timeout 1000 ms)") is built only when a failure needs it.
+ *
+ * <p><b>Thread-safety:</b> {@code tell} may come from any thread; the promise decides the one
+ * winner. {@link #message} and {@link #timer} are written by the asking thread before the
+ * request is sent and before the completion callback is registered (a CAS in the promise), so
+ * the threads that read them later (the target, the timer, the completer) see them.
  */
-final class AskReplyRef<R> implements ActorRef<R> {
-    private final Promise<R> promise;
-    private final ActorRef<?> target;
-    private final DeadLetters deadLetters;
+final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinException> {
+    final Promise<R> promise;
+    private final ActorCell<?> target;
+    private final long timeoutMillis;
+    /** The request, once built; identity-compared when the target fails processing it. */
+    Object message;
+    private Timer.Cancellable timer;
 
-    AskReplyRef(Promise<R> promise, ActorRef<?> target, DeadLetters deadLetters) {
+    AskReplyRef(Promise<R> promise, ActorCell<?> target, Duration timeout) {
         this.promise = promise;
         this.target = target;
-        this.deadLetters = deadLetters;
+        this.timeoutMillis = timeout.toMillis();
     }
 
+    /** Arms the timeout and the clean-up once the request is built; asking thread, once. */
+    void start(Timer.Cancellable timeout) {
+        this.timer = timeout;
+        promise.whenComplete(this);
+    }
+
+    /** "ask to /user/x with Msg (timeout N ms)": for failure messages only. */
+    String describe() {
+        String what = message == null ? "?" : message.getClass().getSimpleName();
+        return "ask to " + target.path() + " with " + what + " (timeout " + timeoutMillis + " ms)";
+    }
+
+    // ---------------------------------------------------------------- the timeout action
+
+    /** The timeout fired: no reply in time. Timer thread. */
     @Override
-    public void tell(R message) {
-        if (!promise.complete(message)) {
-            deadLetters.publish(message, path(), "ask already completed (" + promise.outcome() + ")");
+    public void run() {
+        promise.timeOut(describe() + " timed out: no reply");
+    }
+
+    /** The timer shut down before the timeout: the system is going away. */
+    @Override
+    public void abandon(Throwable reason) {
+        promise.fail(reason);
+    }
+
+    // ---------------------------------------------------------------- completion
+
+    /** The ask completed, however: cancel the timeout and leave the target's pending asks. */
+    @Override
+    public void accept(R value, JoinException failure) {
+        Timer.Cancellable t = timer;
+        if (t != null) {
+            t.cancel();
+        }
+        target.removePendingAsk(this);
+    }
+
+    // ---------------------------------------------------------------- the reply address
+
+    @Override
+    public void tell(R reply) {
+        if (!promise.complete(reply)) {
+            target.system().deadLetters().publish(reply, path(),
+                    "ask already completed (" + promise.outcome() + ")");
         }
     }
 
     @Override
-    public boolean tryTell(R message) {
-        if (promise.complete(message)) {
+    public boolean tryTell(R reply) {
+        if (promise.complete(reply)) {
             return true;
         }
-        deadLetters.publish(message, path(), "ask already completed (" + promise.outcome() + ")");
+        target.system().deadLetters().publish(reply, path(), "ask already completed (" + promise.outcome() + ")");
         return false;
     }
 

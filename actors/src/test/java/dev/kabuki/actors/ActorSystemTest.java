@@ -90,6 +90,11 @@ class ActorSystemTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("threadNamePrefix");
         assertThatThrownBy(() -> ActorSystem.builder().shutdownTimeout(Duration.ofSeconds(-1)).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shutdownTimeout");
+        assertThatThrownBy(() -> ActorSystem.builder().busyWait(Duration.ofMillis(11)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("busyWait")
+                .hasMessageContaining("PT0.011S");
+        assertThatThrownBy(() -> ActorSystem.builder().busyWait(null).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("busyWait");
     }
 
     @Test

@@ -288,6 +288,15 @@ public final class ElasticBlockingPool implements AutoCloseable {
         return task;
     }
 
+    /**
+     * Whether tasks wait in the queue for a thread (every thread is busy). A blocking actor that
+     * used up its throughput with messages left asks this to decide whether to give its thread
+     * back. A racy snapshot; never blocks; any thread.
+     */
+    public boolean hasQueuedWork() {
+        return queued.get() > 0;
+    }
+
     /** A snapshot of the pool's counters (see {@link BlockingPoolMetrics}). Never blocks. */
     public BlockingPoolMetrics metrics() {
         return new BlockingPoolMetrics(live.get(), idle.get(), Math.max(0L, queued.get()),

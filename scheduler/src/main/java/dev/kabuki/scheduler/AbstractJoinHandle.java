@@ -335,6 +335,20 @@ abstract class AbstractJoinHandle<T> implements JoinHandle<T> {
             driver.runUntilFinished(this, timed, nanos);
             return finishedOrTimeout(timed, nanos);
         }
+        // Spin a little first: a reply that comes within microseconds (an ask) then needs no
+        // unpark on the completer's side and no wake-up latency on ours. See BusyWait.
+        long spin = timed ? Math.min(nanos, BusyWait.JOIN_SPIN_NANOS) : BusyWait.JOIN_SPIN_NANOS;
+        long spinDeadline = System.nanoTime() + spin;
+        for (int round = 1; spin > 0; round++) {
+            int s = state;
+            if ((s & PHASE) >= SUCCEEDED) {
+                return s;
+            }
+            if (BusyWait.checkClock(round) && System.nanoTime() - spinDeadline >= 0) {
+                break;
+            }
+            BusyWait.pause(round);
+        }
         Waiter w = new Waiter(me);
         if (!push(w)) {
             return state;

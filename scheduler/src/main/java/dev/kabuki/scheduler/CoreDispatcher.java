@@ -21,6 +21,14 @@ public interface CoreDispatcher {
     void execute(Task task);
 
     /**
+     * Re-schedules a task that yields although it could go on (an actor activation that used up
+     * its throughput): behind the work already waiting for the calling worker, not ahead of it
+     * as {@link #execute} from a worker does (its LIFO slot, kept for a task's fresh
+     * successor). From any other thread, the same as {@link #execute}. Never blocks.
+     */
+    void executeYielded(Task task);
+
+    /**
      * Spawns a task; its handle carries the value or the exception. After shutdown has begun
      * the handle fails at once with a {@link java.util.concurrent.RejectedExecutionException}
      * cause. Never blocks.
@@ -52,6 +60,16 @@ public interface CoreDispatcher {
      * @throws IllegalStateException    the dispatcher was built without a timer
      */
     JoinHandle<Void> scheduleAtFixedRate(Duration initialDelay, Duration period, Runnable body);
+
+    /**
+     * Whether other tasks are waiting that the calling thread would run if its current task
+     * yielded now. A task that could go on (an actor activation that used up its throughput
+     * with messages left) asks this: if nothing waits, going on is as fair as yielding and saves
+     * a round trip through the queues. Called from a thread that does not run this
+     * dispatcher's tasks, it answers {@code true} (yielding is the safe default). A racy
+     * snapshot; never blocks, cheap (a few plain or volatile reads).
+     */
+    boolean hasQueuedWork();
 
     /** A snapshot of the dispatcher's counters. Never blocks; cheap enough to poll. */
     DispatcherMetrics metrics();

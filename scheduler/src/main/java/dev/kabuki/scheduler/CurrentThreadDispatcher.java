@@ -179,6 +179,18 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
         }
     }
 
+    /** Its queue is FIFO: the same as {@link #execute}. */
+    @Override
+    public void executeYielded(Task task) {
+        execute(task);
+    }
+
+    /** On the driving thread: whether its queue holds a task. */
+    @Override
+    public boolean hasQueuedWork() {
+        return DRIVING.get() != this || !queue.isEmpty();
+    }
+
     @Override
     public DispatcherMetrics metrics() {
         int depth = queue.size();

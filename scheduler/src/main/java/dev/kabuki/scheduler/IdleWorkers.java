@@ -17,8 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       ({@link #workerToNotify()}): a searcher will find the work, or wake someone when it does
  *       (rule 3). The woken worker starts out searching.</li>
  *   <li>At most half the workers search at once ({@link #transitionToSearching()}).</li>
- *   <li>A searcher that finds work stops searching; if it was the last one, it wakes another
- *       worker ({@link #transitionFromSearching()} returns true), since more work may follow.</li>
+ *   <li>A searcher that finds work stops searching; if it was the last one
+ *       ({@link #transitionFromSearching()} returns true), it re-checks every queue and wakes
+ *       another worker if any work is left. (Tokio wakes one unconditionally; with nothing
+ *       left that worker would only search, find nothing and park again, an unpark and a
+ *       context switch per message in a request/response exchange. Work queued later is not
+ *       missed: its producer sees zero searchers and wakes a worker itself, by the argument
+ *       below.)</li>
  *   <li>A worker about to park that was the last searcher re-checks every queue after it has
  *       announced itself parked ({@link #transitionToParked} returns true).</li>
  * </ol>
@@ -27,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A producer queues a task, then (after a full fence) reads the state. A last searcher going to
  * park decrements the state (a volatile read-modify-write), then reads the queues. Both are
  * sequentially consistent, so either the producer sees zero searchers and wakes a worker, or the
- * parking searcher sees the task.
+ * parking searcher sees the task. The same holds for a last searcher that found work (rule 3):
+ * its decrement, then its reads of the queues.
  */
 final class IdleWorkers {
     private static final int UNPARKED_ONE = 1 << 16;

@@ -25,6 +25,8 @@ import java.lang.invoke.VarHandle;
  *       the next tick), and {@code task} is cleared by whoever wins the CAS out of PENDING.</li>
  *   <li>{@code prev}, {@code next}: the wheel owner's bucket links; before the entry is drained,
  *       {@code next} is its link in the incoming stack (written by the scheduling thread).</li>
+ *   <li>{@code incomingDepth}: written by the scheduling thread before the push, read by later
+ *       schedulers after their volatile read of the stack head.</li>
  *   <li>{@code nextCancelled}: written by the thread whose {@link #cancel()} won, before it
  *       pushes the entry onto the cancelled stack; cleared by the wheel owner.</li>
  *   <li>{@code state}: CAS from any thread, only out of PENDING.</li>
@@ -60,6 +62,12 @@ final class TimerEntry implements Timer.Cancellable {
     TimerEntry prev;
     TimerEntry next;
     TimerEntry nextCancelled;
+    /**
+     * How many entries the incoming stack held with this one on top (1 for the first after a
+     * drain); written by the scheduling thread before the push. The wheel uses it to take in a
+     * long backlog early (see {@link TimingWheel#TIDY_EVERY}).
+     */
+    int incomingDepth;
     private volatile int state;
 
     TimerEntry(TimingWheel wheel, long deadline, Task task) {

@@ -93,6 +93,12 @@ public final class TimingWheel implements Timer, AutoCloseable {
     public static final Duration DEFAULT_TICK = Duration.ofMillis(1);
     /** Default number of buckets: 4096 (one rotation is 4.096 s at the default tick). */
     public static final int DEFAULT_WHEEL_SIZE = 4096;
+    /**
+     * Every this many entries waiting in the incoming stack (a power of two), the scheduler
+     * wakes the timer thread to take them in and unlink cancelled ones, so cancelled timers
+     * never pile up: the backlog stays below about this many entries.
+     */
+    static final int TIDY_EVERY = 4096;
     static final int MIN_WHEEL_SIZE = 64;
     static final int MAX_WHEEL_SIZE = 1 << 22;
 
@@ -256,9 +262,15 @@ public final class TimingWheel implements Timer, AutoCloseable {
                 throw reject(action);
             }
             e.next = head; // published by the CAS below
+            e.incomingDepth = head == null ? 1 : head.incomingDepth + 1;
         } while (!INCOMING.compareAndSet(this, head, e));
-        // Dekker with runTimerThread: the CAS above, then this volatile read.
-        if (deadline < (long) PLANNED_WAKE.getVolatile(this)) {
+        // Dekker with runTimerThread: the CAS above, then this volatile read. Also wake it to
+        // take in a long backlog: timers far in the future (ask timeouts) that are cancelled
+        // soon after would otherwise pile up in the incoming and cancelled stacks until the
+        // planned wake, seconds away: at a million asks a second, gigabytes.
+        long planned = (long) PLANNED_WAKE.getVolatile(this);
+        if (deadline < planned
+                || ((e.incomingDepth & (TIDY_EVERY - 1)) == 0 && planned != AWAKE)) {
             LockSupport.unpark(thread);
         }
         return e;
@@ -336,6 +348,12 @@ public final class TimingWheel implements Timer, AutoCloseable {
     /** Entries linked in buckets; owner only (tests in manual mode). */
     int linkedCount() {
         return linked;
+    }
+
+    /** Entries scheduled but not yet taken in by the timer thread (tests). */
+    int incomingBacklog() {
+        TimerEntry head = (TimerEntry) INCOMING.getVolatile(this);
+        return head == null || head == SHUT ? 0 : head.incomingDepth;
     }
 
     /** The timer thread, or null in manual mode (tests). */

@@ -59,12 +59,17 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     static final int GLOBAL_POLL_INTERVAL = 61;
     /** How many LIFO-slot tasks a worker runs in a row before yielding to its local queue. */
     static final int MAX_LIFO_POLLS = 3;
+    /** Default of {@link Builder#busyWait(Duration)}: 20 µs. */
+    public static final Duration DEFAULT_BUSY_WAIT = Duration.ofNanos(20_000);
+    private static final Duration MAX_BUSY_WAIT = Duration.ofMillis(10);
     /** Extra time {@link #shutdown} waits for threads to end after cancelling what ran late. */
     static final Duration THREAD_EXIT_GRACE = Duration.ofSeconds(5);
 
     final Worker[] workers;
     final InjectionQueue inject = new InjectionQueue();
     final IdleWorkers idle;
+    /** How long the one searching worker keeps looking for work before it parks. */
+    final long busyWaitNanos;
     private final ThreadHooks hooks;
     private volatile Thread drainWaiter;
     private volatile DispatcherShutdown shutdownReport;
@@ -73,6 +78,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         super(b.threadNamePrefix, b.timer);
         this.hooks = new ThreadHooks(b.onThreadStart, b.onThreadStop);
         this.idle = new IdleWorkers(numWorkers);
+        this.busyWaitNanos = b.busyWait.toNanos();
         this.workers = new Worker[numWorkers];
         for (int i = 0; i < numWorkers; i++) {
             workers[i] = new Worker(this, i, b.threadNamePrefix + "-worker-" + i);
@@ -112,6 +118,35 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                 abandonInjected();
             }
         }
+    }
+
+    /**
+     * On one of this dispatcher's workers: the back of its local queue (Tokio's
+     * {@code yield_now}), then a parked worker is woken to steal if none is searching. Tasks
+     * left there at termination are abandoned by the worker as it exits.
+     */
+    @Override
+    public void executeYielded(Task task) {
+        Objects.requireNonNull(task, "task");
+        if (!terminated && Thread.currentThread() instanceof WorkerThread wt && wt.worker.dispatcher == this) {
+            wt.worker.queue.pushBack(task, inject);
+            notifyParked();
+        } else {
+            execute(task);
+        }
+    }
+
+    /**
+     * On one of this dispatcher's workers: whether its LIFO slot, its local queue or the global
+     * queue holds a task. Other workers' queues do not count: their owners run them, and if
+     * they cannot, an idle worker steals them.
+     */
+    @Override
+    public boolean hasQueuedWork() {
+        if (Thread.currentThread() instanceof WorkerThread wt && wt.worker.dispatcher == this) {
+            return wt.worker.hasLocalWork() || !inject.isEmpty();
+        }
+        return true;
     }
 
     /**
@@ -410,9 +445,33 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                 }
                 searching = true;
             }
-            Worker[] ws = d.workers;
+            // Busy-wait (see BusyWait): the only searcher keeps looking for busyWaitNanos before
+            // it parks. Still counted as searching, it absorbs notifications: a task injected
+            // meanwhile wakes nobody, this worker finds it. Other searchers park at once, so at
+            // most about one worker spins and an idle runtime still parks every thread.
+            long deadline = 0L;
+            for (int round = 0; ; round++) {
+                Task t = searchOnce();
+                if (t != null || d.terminated || d.closing) {
+                    return t;
+                }
+                if (round == 0) {
+                    if (d.busyWaitNanos == 0 || d.idle.searchingCount() > 1) {
+                        return null;
+                    }
+                    deadline = System.nanoTime() + d.busyWaitNanos;
+                } else if (BusyWait.checkClock(round) && System.nanoTime() - deadline >= 0) {
+                    return null;
+                }
+                BusyWait.pause(round + 1);
+            }
+        }
+
+        /** One pass over the other workers' queues and the global queue. */
+        private Task searchOnce() {
+            Worker[] ws = dispatcher.workers;
             int n = ws.length;
-            int start = ThreadLocalRandom.current().nextInt(n);
+            int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
             for (int i = 0; i < n; i++) {
                 Worker victim = ws[(start + i) % n];
                 if (victim == this) {
@@ -434,7 +493,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             if (searching) {
                 searching = false;
                 if (dispatcher.idle.transitionFromSearching()) {
-                    dispatcher.notifyParked(); // last searcher: hand the role on
+                    dispatcher.notifyIfWorkPending(); // last searcher: hand the role on
                 }
             }
             runOne(task);
@@ -517,6 +576,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         private Runnable onThreadStart;
         private Runnable onThreadStop;
         private Timer timer;
+        private Duration busyWait = DEFAULT_BUSY_WAIT;
         private Function<String, String> environment = System::getenv;
 
         private Builder() {
@@ -556,6 +616,24 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             return this;
         }
 
+        /**
+         * How long a worker that ran out of work keeps looking for more before it parks, from
+         * {@link Duration#ZERO} (park at once) to 10 ms. Default: 20 µs
+         * ({@link #DEFAULT_BUSY_WAIT}). Only one worker busy-waits at a time; the others park at once.
+         *
+         * <p>The trade: a short busy-wait turns the wake-up of a parked worker (a system call
+         * for the sender, tens of microseconds on a VM) into a cache-line transfer when work
+         * arrives in bursts or request/response pairs (an ask from outside the runtime is about
+         * three times faster with it; see docs/benchmarks.md), at the cost of up to that much CPU
+         * each time the runtime falls idle. Set it to zero on a machine shared with other busy
+         * processes, or where idle CPU use matters more than latency. Like Erlang's
+         * {@code +sbwt} scheduler busy-wait threshold.
+         */
+        public Builder busyWait(Duration busyWait) {
+            this.busyWait = Objects.requireNonNull(busyWait, "busyWait");
+            return this;
+        }
+
         /** For tests: where environment variables are read from. */
         Builder environment(Function<String, String> environment) {
             this.environment = Objects.requireNonNull(environment);
@@ -577,6 +655,10 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             if (threadNamePrefix == null || threadNamePrefix.isBlank()) {
                 throw new IllegalArgumentException("threadNamePrefix must not be blank, got '"
                         + threadNamePrefix + "'");
+            }
+            if (busyWait.isNegative() || busyWait.compareTo(MAX_BUSY_WAIT) > 0) {
+                throw new IllegalArgumentException("busyWait must be between 0 and "
+                        + MAX_BUSY_WAIT.toMillis() + " ms, got " + busyWait);
             }
             return new WorkStealingDispatcher(this, n);
         }

@@ -525,6 +525,34 @@ class TimingWheelTest {
             assertThat(p.ran.await(10, TimeUnit.SECONDS)).isTrue();
         }
 
+        /**
+         * Fails if far-future timers that are cancelled at once (ask timeouts) pile up in the
+         * incoming stack until the planned wake, hours away, instead of being taken in every
+         * {@link TimingWheel#TIDY_EVERY} schedules.
+         */
+        @Test
+        void cancelledFarFutureTimersDoNotPileUpUntilThePlannedWake() {
+            // One rotation is 65 s: parked for the 1 h timer, the thread plans to wake ~61 s on.
+            TimingWheel wheel = start(Duration.ofMillis(1), 1 << 16);
+            wheel.schedule(Duration.ofHours(1), new Probe());
+            awaitState(wheel.timerThread(), Thread.State.TIMED_WAITING);
+
+            int n = 25 * TimingWheel.TIDY_EVERY;
+            for (int i = 0; i < n; i++) {
+                wheel.schedule(Duration.ofHours(1), new Probe()).cancel();
+            }
+
+            assertThat(wheel.pendingCount()).isEqualTo(1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (wheel.incomingBacklog() >= TimingWheel.TIDY_EVERY) {
+                if (System.nanoTime() > deadline) {
+                    fail("backlog still " + wheel.incomingBacklog() + " entries after " + n
+                            + " schedules; expected fewer than " + TimingWheel.TIDY_EVERY);
+                }
+                Thread.onSpinWait();
+            }
+        }
+
         @Test
         void anActionThatThrowsDoesNotKillTheTimerThread() throws InterruptedException {
             TimingWheel wheel = start(TimingWheel.DEFAULT_TICK, TimingWheel.DEFAULT_WHEEL_SIZE);

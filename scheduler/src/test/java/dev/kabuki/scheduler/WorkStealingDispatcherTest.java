@@ -82,6 +82,56 @@ class WorkStealingDispatcherTest {
     }
 
     @Test
+    void busyWaitIsValidatedNamingTheSetting() {
+        assertThatThrownBy(() -> WorkStealingDispatcher.builder().busyWait(Duration.ofNanos(-1)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("busyWait");
+        assertThatThrownBy(() -> WorkStealingDispatcher.builder().busyWait(Duration.ofMillis(11)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("busyWait")
+                .hasMessageContaining("10 ms");
+    }
+
+    /**
+     * Fails if a searcher that found the only task wakes another worker anyway (Tokio's rule,
+     * changed here): in a request/response exchange from outside, each request would then cost
+     * two wake-ups and two parks instead of one.
+     */
+    @Test
+    void aRequestResponseFromOutsideWakesOneWorkerPerRequest() {
+        int n = 2_000;
+        WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(2)
+                .threadNamePrefix("pingpong").busyWait(Duration.ZERO).build();
+        try {
+            await("both workers parked", () -> d.metrics().parkedWorkers() == 2);
+            long parksBefore = d.metrics().parks();
+            for (int i = 0; i < n; i++) {
+                int v = i;
+                assertThat(d.spawn(() -> v).join()).isEqualTo(v);
+            }
+            await("both workers parked again", () -> d.metrics().parkedWorkers() == 2);
+            long parks = d.metrics().parks() - parksBefore;
+            assertThat(parks).as("parks for %d sequential requests", n).isLessThanOrEqualTo(n * 3L / 2);
+        } finally {
+            d.shutdown(LONG);
+        }
+    }
+
+    /** Fails if the busy-waiting searcher keeps a worker running once the work is done. */
+    @Test
+    void anIdleRuntimeParksEveryWorkerDespiteTheBusyWait() {
+        WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(2)
+                .threadNamePrefix("busywait").busyWait(Duration.ofMillis(10)).build();
+        try {
+            for (int i = 0; i < 100; i++) {
+                d.spawn(() -> { }).join();
+            }
+            await("both workers parked", () -> d.metrics().parkedWorkers() == 2
+                    && d.metrics().searchingWorkers() == 0);
+        } finally {
+            d.shutdown(LONG);
+        }
+    }
+
+    @Test
     void builderRejectsBadValuesNamingTheSetting() {
         assertThatThrownBy(() -> WorkStealingDispatcher.builder().workerThreads(0).build())
                 .hasMessageContaining("workerThreads").hasMessageContaining("got 0");
@@ -206,7 +256,8 @@ class WorkStealingDispatcherTest {
             assertThat(m.globalQueueDepth() + m.localQueueDepth()).isEqualTo(10);
             release.countDown();
             await("drained", () -> d.metrics().aliveTasks() == 0);
-            assertThat(d.metrics().parks()).isPositive();
+            // The worker busy-waits a little before it parks (builder's busyWait).
+            await("the idle worker parked", () -> d.metrics().parks() > 0);
         } finally {
             release.countDown();
             d.shutdown(LONG);
