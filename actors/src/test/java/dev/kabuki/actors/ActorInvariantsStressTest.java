@@ -65,7 +65,7 @@ class ActorInvariantsStressTest {
     @Test
     void eightSendersExactCountPerSenderOrderNeverConcurrent() throws Exception {
         int senders = 8;
-        int perSender = 250_000;
+        int perSender = 1_000_000; // the figure: 8 x 1,000,000
         try (ActorSystem system = ActorSystem.builder().threadNamePrefix("invariants").workerThreads(2).build()) {
             AtomicInteger inReceive = new AtomicInteger();
             AtomicInteger overlaps = new AtomicInteger();
