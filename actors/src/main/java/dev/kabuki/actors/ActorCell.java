@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -199,12 +200,19 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         M message = request.apply(ask);
         Objects.requireNonNull(message, "the ask's request function returned null");
         ask.message = message;
-        addPendingAsk(ask); // before the clean-up callback can run, so it always finds the entry
-        ask.start(system.timer().schedule(timeout, ask));
+        Timer.Cancellable timer;
         try {
-            tell(message);
-        } catch (MailboxFullException full) {
-            promise.fail(full);
+            timer = system.timer().schedule(timeout, ask);
+        } catch (RejectedExecutionException shutDown) {
+            return promise; // the timer is shut: it abandoned the ask, which failed the promise
+        }
+        addPendingAsk(ask); // before the clean-up callback can run, so it always finds the entry
+        ask.start(timer);
+        if (!tryTell(message) && !status.isClosed()) {
+            // Full, under either policy (DROP has also sent it to dead letters): fail now
+            // rather than wait out the timeout. A closed target fails its pending asks itself.
+            promise.fail(new MailboxFullException("the " + ask.describe() + " failed: mailbox of "
+                    + path() + " is full (capacity " + options.mailboxCapacity() + ")"));
         }
         return promise;
     }
@@ -757,7 +765,9 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     }
 
     private void failTerminated(AskReplyRef<?> pending) {
-        pending.promise.fail(new ActorTerminatedException(path() + " stopped before replying to the " + pending.describe()));
+        String why = system.isShutdown() ? " was stopped by the actor system's shutdown before replying to the "
+                : " stopped before replying to the ";
+        pending.promise.fail(new ActorTerminatedException(path() + why + pending.describe()));
     }
 
     /** The actor threw while handling {@code message}: an ask that sent it fails with the cause. */

@@ -33,9 +33,14 @@ public interface ActorRef<M> {
      * ({@link dev.kabuki.scheduler.TaskTimeoutException}) if no reply comes within
      * {@code timeout}; it fails at once with an {@link ActorTerminatedException} cause if the
      * target is or becomes stopped first, with the target's own exception as cause if the target
-     * throws while handling this message, and with a {@link MailboxFullException} cause if the
-     * target's bounded mailbox is full. Timeout and termination messages name the target, the
-     * message class and the timeout. A reply that comes too late goes to dead letters. Never blocks.
+     * throws while handling this message, with a {@link MailboxFullException} cause if the
+     * target's bounded mailbox is full (under either overflow policy; DROP also sends the
+     * request to dead letters), and with a
+     * {@link java.util.concurrent.RejectedExecutionException} cause if the actor system is shut
+     * down. Every failure message names the target, the message class and the timeout, e.g.
+     * {@code ask to /user/counter with Get (timeout 1000 ms) timed out: no reply}. A reply that
+     * comes too late goes to dead letters. Never blocks; never throws for these failures (only
+     * for a bad argument).
      *
      * <pre>{@code JoinHandle<Integer> total = counter.ask(Get::new, Duration.ofSeconds(1));}</pre>
      *

@@ -6,6 +6,8 @@ import dev.kabuki.scheduler.Promise;
 import dev.kabuki.scheduler.Task;
 import dev.kabuki.scheduler.Timer;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -30,11 +32,27 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
     /** The request, once built; identity-compared when the target fails processing it. */
     Object message;
     private Timer.Cancellable timer;
+    /**
+     * The hash for the target's set of pending asks. Equality stays identity (an ActorRef's
+     * contract); a random hash just spares the identity hash, which the JVM computes and
+     * installs in the object header on first use, on every ask.
+     */
+    private final int hash = ThreadLocalRandom.current().nextInt();
 
     AskReplyRef(Promise<R> promise, ActorCell<?> target, Duration timeout) {
         this.promise = promise;
         this.target = target;
         this.timeoutMillis = timeout.toMillis();
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return this == other;
     }
 
     /** Arms the timeout and the clean-up once the request is built; asking thread, once. */
@@ -57,10 +75,13 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
         promise.timeOut(describe() + " timed out: no reply");
     }
 
-    /** The timer shut down before the timeout: the system is going away. */
+    /** The timer shut down before the timeout (or before the ask): the system is going away. */
     @Override
     public void abandon(Throwable reason) {
-        promise.fail(reason);
+        RejectedExecutionException e = new RejectedExecutionException(
+                "the " + describe() + " failed: the actor system is shut down");
+        e.initCause(reason);
+        promise.fail(e);
     }
 
     // ---------------------------------------------------------------- completion

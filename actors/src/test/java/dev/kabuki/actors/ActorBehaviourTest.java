@@ -92,10 +92,37 @@ class ActorBehaviourTest {
         JoinHandle<String> pending = echo.ask(Ignore::new, Duration.ofMinutes(5));
         echo.tell(new Stop());
         assertThatThrownBy(() -> pending.join(LONG)).isInstanceOf(TaskFailedException.class)
-                .cause().isInstanceOf(ActorTerminatedException.class).hasMessageContaining("/user/quitter");
+                .cause().isInstanceOf(ActorTerminatedException.class)
+                .hasMessage("/user/quitter stopped before replying to the ask to /user/quitter with Ignore"
+                        + " (timeout 300000 ms)");
         // An ask to an actor that is already stopped fails at once too.
         JoinHandle<String> late = echo.ask(r -> new Echo("x", r), Duration.ofMinutes(5));
         assertThatThrownBy(() -> late.join(LONG)).hasCauseInstanceOf(ActorTerminatedException.class);
+    }
+
+    /** Fails if an ask outstanding at shutdown waits out its timeout or hides why it failed. */
+    @Test
+    void anAskPendingAtShutdownFailsAtOnceSayingSo() {
+        ActorSystem other = ActorSystem.builder().threadNamePrefix("closing").build();
+        ActorRef<EchoMsg> echo = other.spawnActor("silent", EchoActor::new);
+        JoinHandle<String> pending = echo.ask(Ignore::new, Duration.ofMinutes(5));
+        other.close();
+        assertThatThrownBy(() -> pending.join(LONG)).isInstanceOf(TaskFailedException.class)
+                .cause().isInstanceOf(ActorTerminatedException.class)
+                .hasMessageContaining("/user/silent was stopped by the actor system's shutdown")
+                .hasMessageContaining("with Ignore (timeout 300000 ms)");
+    }
+
+    /** Fails if an ask on a closed system throws instead of returning a failed handle. */
+    @Test
+    void anAskAfterShutdownReturnsAFailedHandleNamingTheAsk() {
+        ActorSystem other = ActorSystem.builder().threadNamePrefix("closed").build();
+        ActorRef<EchoMsg> echo = other.spawnActor("gone", EchoActor::new);
+        other.close();
+        JoinHandle<String> late = echo.ask(r -> new Echo("x", r), Duration.ofSeconds(7));
+        assertThatThrownBy(() -> late.join(LONG)).isInstanceOf(TaskFailedException.class)
+                .cause().hasMessageContaining("/user/gone").hasMessageContaining("with Echo (timeout 7000 ms)")
+                .hasMessageContaining("shut");
     }
 
     @Test

@@ -67,7 +67,9 @@ class MailboxOptionsTest {
         assertThat(gate.tryTell("overflow")).isFalse();
         JoinHandle<Object> ask = gate.ask(r -> r, LONG);
         assertThatThrownBy(() -> ask.join(LONG)).isInstanceOf(TaskFailedException.class)
-                .hasCauseInstanceOf(MailboxFullException.class);
+                .cause().isInstanceOf(MailboxFullException.class)
+                .hasMessageContaining("ask to /user/fail-box with AskReplyRef (timeout 30000 ms)")
+                .hasMessageContaining("capacity 3");
         assertThat(system.deadLetters().count()).isEqualTo(deadBefore); // the sender kept them
         release.countDown();
         ActorSystemTest.await("drained", () -> processed.get() == 4);
@@ -88,6 +90,13 @@ class MailboxOptionsTest {
             gate.tell(i); // never throws
         }
         assertThat(system.deadLetters().count() - deadBefore).isEqualTo(8);
+        // An ask into the full mailbox fails at once (not after its 5 minutes); the request
+        // itself is dropped to dead letters like any other overflow.
+        JoinHandle<Object> ask = gate.ask(r -> r, Duration.ofMinutes(5));
+        assertThatThrownBy(() -> ask.join(LONG)).isInstanceOf(TaskFailedException.class)
+                .cause().isInstanceOf(MailboxFullException.class)
+                .hasMessageContaining("ask to /user/drop-box").hasMessageContaining("capacity 2");
+        assertThat(system.deadLetters().count() - deadBefore).isEqualTo(9);
         release.countDown();
         ActorSystemTest.await("drained", () -> processed.get() == 3);
     }

@@ -43,8 +43,18 @@ final class Peers {
 
     // ------------------------------------------------------------------ kabuki
 
+    /**
+     * A kabuki system with {@code workers} core workers (0 = cores). For A/B runs of the
+     * busy-wait, {@code -Dkabuki.bench.busyWait=<ISO-8601 duration>} (e.g. {@code PT0S}, via
+     * run-pairs.sh's FORK_JVM_ARGS) overrides the builder's default.
+     */
     static ActorSystem newKabuki(int workers, String prefix) {
-        return ActorSystem.builder().workerThreads(workers(workers)).threadNamePrefix(prefix).build();
+        ActorSystem.Builder b = ActorSystem.builder().workerThreads(workers(workers)).threadNamePrefix(prefix);
+        String busyWait = System.getProperty("kabuki.bench.busyWait");
+        if (busyWait != null) {
+            b.busyWait(Duration.parse(busyWait));
+        }
+        return b.build();
     }
 
     /** Shuts kabuki down; flags dead letters and an unclean shutdown as SUSPICIOUS in the log. */

@@ -17,6 +17,14 @@ import java.lang.invoke.VarHandle;
  *      └──timer thread or closer wins the CAS──▶ FIRED   (run, or abandoned on close)
  * </pre>
  * Both targets are terminal; exactly one CAS leaves PENDING, so the action ends exactly once.
+ * Beside the state, bit {@link #IN_WHEEL} says the timer thread has taken the entry in from the
+ * incoming stack ({@link #takeIn()}, an atomic OR that also returns the state). A cancel that
+ * finds the bit clear hands nothing to the wheel: the timer thread will see CANCELLED when it
+ * takes the entry in and drop it. Only a cancel of an entry already in a bucket pushes it on
+ * the wheel's cancelled stack, so the common case of a timeout cancelled within microseconds
+ * (an ask) writes nothing shared but this entry. The bit and the state live in one word, so the
+ * two RMWs are totally ordered: either the OR comes first (the cancel sees the bit and hands
+ * the entry over) or the cancel does (the OR returns CANCELLED).
  *
  * <h2>Who writes what</h2>
  * <ul>
@@ -42,6 +50,10 @@ final class TimerEntry implements Timer.Cancellable {
     static final int CANCELLED = 1;
     /** Taken by the wheel: the action was run or abandoned. */
     static final int FIRED = 2;
+    /** The state bits; above them, flags. */
+    private static final int STATE_MASK = 3;
+    /** Flag: the timer thread took the entry in from the incoming stack. */
+    static final int IN_WHEEL = 4;
 
     private static final VarHandle STATE;
 
@@ -84,12 +96,26 @@ final class TimerEntry implements Timer.Cancellable {
      */
     @Override
     public boolean cancel() {
-        if (!STATE.compareAndSet(this, PENDING, CANCELLED)) {
-            return false;
+        int s = (int) STATE.getVolatile(this);
+        while ((s & STATE_MASK) == PENDING) {
+            int witness = (int) STATE.compareAndExchange(this, s, s | CANCELLED);
+            if (witness == s) {
+                task = null; // only the CAS winner touches task from here on
+                wheel.cancelled(this, (s & IN_WHEEL) != 0);
+                return true;
+            }
+            s = witness; // the timer thread took it in meanwhile, or someone else ended it
         }
-        task = null; // only the CAS winner touches task from here on
-        wheel.cancelled(this);
-        return true;
+        return false;
+    }
+
+    /**
+     * Timer thread: marks the entry as taken in from the incoming stack.
+     *
+     * @return whether it is still PENDING (link it); otherwise it was cancelled (drop it)
+     */
+    boolean takeIn() {
+        return ((int) STATE.getAndBitwiseOr(this, IN_WHEEL) & STATE_MASK) == PENDING;
     }
 
     /**
@@ -98,21 +124,26 @@ final class TimerEntry implements Timer.Cancellable {
      * @return the action, or {@code null} if the entry was cancelled (or already taken)
      */
     Task claim() {
-        if (!STATE.compareAndSet(this, PENDING, FIRED)) {
-            return null;
+        int s = (int) STATE.getVolatile(this);
+        while ((s & STATE_MASK) == PENDING) {
+            int witness = (int) STATE.compareAndExchange(this, s, s | FIRED);
+            if (witness == s) {
+                Task t = task;
+                task = null;
+                return t;
+            }
+            s = witness;
         }
-        Task t = task;
-        task = null;
-        return t;
+        return null;
     }
 
     boolean isCancelled() {
-        return (int) STATE.getVolatile(this) == CANCELLED;
+        return ((int) STATE.getVolatile(this) & STATE_MASK) == CANCELLED;
     }
 
     @Override
     public String toString() {
-        int s = (int) STATE.getVolatile(this);
+        int s = (int) STATE.getVolatile(this) & STATE_MASK;
         String name = s == PENDING ? "PENDING" : s == CANCELLED ? "CANCELLED" : "FIRED";
         return "TimerEntry[deadlineTick=" + deadline + ", " + name + "]";
     }

@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code incoming}: a Treiber stack of entries scheduled but not yet in a bucket, linked
  *       through the entries' {@code next}; {@code SHUT} once closed.</li>
- *   <li>{@code cancelledHead}: a Treiber stack of entries whose cancel() won, linked through
- *       the entries' {@code nextCancelled}, for the timer thread to unlink.</li>
+ *   <li>{@code cancelledHead}: a Treiber stack of entries whose cancel() won after the timer
+ *       thread had taken them in (see {@link TimerEntry}'s IN_WHEEL), linked through the
+ *       entries' {@code nextCancelled}, for the timer thread to unlink. An entry cancelled while
+ *       still in {@code incoming} is dropped when taken in, and never touches this stack.</li>
  *   <li>{@code buckets}: one doubly-linked list head per bucket; {@code occupied}: one bit per
  *       bucket, set iff the bucket is non-empty; {@code linked}: entries in all buckets;
  *       {@code processedTick}: every tick up to it has been processed.</li>
@@ -363,10 +365,14 @@ public final class TimingWheel implements Timer, AutoCloseable {
 
     // ---------------------------------------------------------------- cancellation hand-off
 
-    /** Called by {@link TimerEntry#cancel()} after it won: count it and hand it to the owner. */
-    void cancelled(TimerEntry e) {
+    /**
+     * Called by {@link TimerEntry#cancel()} after it won: count it and, if the entry is already
+     * in a bucket, hand it to the owner to unlink. One still in the incoming stack is dropped by
+     * the owner when it takes it in (see {@link TimerEntry}).
+     */
+    void cancelled(TimerEntry e, boolean inWheel) {
         pending.decrement();
-        if ((int) CLOSED_STATE.getVolatile(this) != OPEN) {
+        if (!inWheel || (int) CLOSED_STATE.getVolatile(this) != OPEN) {
             return; // nobody drains any more; the closer skips cancelled entries
         }
         TimerEntry head;
@@ -495,7 +501,7 @@ public final class TimingWheel implements Timer, AutoCloseable {
         while (e != null) {
             final TimerEntry next = e.next;
             e.next = null;
-            if (!e.isCancelled()) {
+            if (e.takeIn()) {
                 if (e.deadline <= processed) {
                     e.deadline = processed + 1; // overdue: the next tick (invariant 1)
                 }

@@ -37,10 +37,13 @@ import org.slf4j.LoggerFactory;
  *       queue, so two actors ping-ponging cannot starve the rest of it.</li>
  *   <li>With nothing local: steal half of a random victim's local queue (or a victim's LIFO
  *       slot: a long-running task must not hold the task queued behind it hostage), then the
- *       global queue; then park.</li>
+ *       global queue; the only searcher repeats that for up to the builder's
+ *       {@code busyWait} (see {@link BusyWait}); then park.</li>
  * </ol>
  * Searching and parking follow {@link IdleWorkers}: at most half the workers search, new work
  * wakes a worker only when none is searching, and an idle runtime has every worker parked.
+ * Yielded tasks ({@link #executeYielded}) go to the back of the local queue, never into the LIFO
+ * slot.
  *
  * <h2>Blocking</h2>
  * Core workers must not block. {@link JoinHandle#join()} on a worker fails fast with an
@@ -449,9 +452,14 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             // it parks. Still counted as searching, it absorbs notifications: a task injected
             // meanwhile wakes nobody, this worker finds it. Other searchers park at once, so at
             // most about one worker spins and an idle runtime still parks every thread.
+            // While busy-waiting it leaves the other workers' LIFO slots alone, except on its
+            // first and last look: a task there is a running task's fresh successor, which its
+            // owner takes within nanoseconds; stealing it would only move a hot exchange to a
+            // cold core. (The slot is stealable so that a long-running task cannot hold its
+            // successor hostage; one look at the start and one at the end of the wait keep that.)
             long deadline = 0L;
             for (int round = 0; ; round++) {
-                Task t = searchOnce();
+                Task t = searchOnce(round == 0);
                 if (t != null || d.terminated || d.closing) {
                     return t;
                 }
@@ -461,14 +469,14 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                     }
                     deadline = System.nanoTime() + d.busyWaitNanos;
                 } else if (BusyWait.checkClock(round) && System.nanoTime() - deadline >= 0) {
-                    return null;
+                    return searchOnce(true);
                 }
                 BusyWait.pause(round + 1);
             }
         }
 
-        /** One pass over the other workers' queues and the global queue. */
-        private Task searchOnce() {
+        /** One pass over the other workers' queues (and LIFO slots, if asked) and the global queue. */
+        private Task searchOnce(boolean lifoSlotsToo) {
             Worker[] ws = dispatcher.workers;
             int n = ws.length;
             int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
@@ -478,7 +486,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                     continue;
                 }
                 Task t = victim.queue.stealInto(queue);
-                if (t == null) {
+                if (t == null && lifoSlotsToo) {
                     t = victim.takeLifo();
                 }
                 if (t != null) {
@@ -504,9 +512,16 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                     return;
                 }
                 if (++lifoPolls > MAX_LIFO_POLLS) {
-                    queue.pushBack(next, dispatcher.inject);
-                    dispatcher.notifyParked();
-                    return;
+                    if (queue.isEmpty() && dispatcher.inject.isEmpty() && !dispatcher.terminated) {
+                        // Nothing else waits for this worker: the cap would starve nobody, and
+                        // moving the task to the queue would only invite a steal (a migration
+                        // of, say, two ping-ponging actors to a cold core). Go on.
+                        lifoPolls = 0;
+                    } else {
+                        queue.pushBack(next, dispatcher.inject);
+                        dispatcher.notifyParked();
+                        return;
+                    }
                 }
                 runOne(next);
             }
