@@ -80,7 +80,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     private final MailboxStatus status = new MailboxStatus();
     private final SystemMessageQueue<SystemMessage> systemQueue = new SystemMessageQueue<>();
     /** Asks waiting for a reply from this actor; allocated on first use. */
-    private volatile Set<AskReplyRef<?>> pendingAsks;
+    private volatile PendingAsks pendingAsks;
     /** Actors watching this one (their notifications); allocated on first use. */
     private volatile Set<Runnable> watchers;
     private volatile boolean terminated;
@@ -530,6 +530,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
                     break batches;
                 }
             }
+            sweepAsks(); // an actor that never falls idle must still drop completed asks
             // Throughput used up with messages left: yield the thread if other work waits for
             // it, keeping the token (re-submitting while SCHEDULED is what a winning
             // trySchedule would do, minus two CASes). With nothing waiting, yielding would only
@@ -547,6 +548,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
                 return;
             }
         }
+        sweepAsks();
         status.setIdle();
         // The idle race: a message or signal that arrived after the last poll must not be
         // stranded. Its sender's trySchedule lost to us; re-check, and race it again.
@@ -739,29 +741,40 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
 
     // ---------------------------------------------------------------- pending asks
 
+    /**
+     * Registers an ask with this actor, so that its stop or failure fails the ask at once. The
+     * re-check of {@code terminated} after the push pairs with closeAndNotify, which writes
+     * {@code terminated} before it reads {@code pendingAsks}: either the closer finds the ask,
+     * or the asker sees {@code terminated} (a Dekker pattern on volatiles). Any thread.
+     */
     private void addPendingAsk(AskReplyRef<?> pending) {
-        Set<AskReplyRef<?>> set = pendingAsks;
-        if (set == null) {
+        PendingAsks asks = pendingAsks;
+        if (asks == null) {
             synchronized (this) {
-                set = pendingAsks;
-                if (set == null) {
-                    set = ConcurrentHashMap.newKeySet();
-                    pendingAsks = set;
+                asks = pendingAsks;
+                if (asks == null) {
+                    asks = new PendingAsks();
+                    pendingAsks = asks;
                 }
             }
         }
-        set.add(pending);
-        if (terminated) {
-            failTerminated(pending); // terminated meanwhile: the terminator may have missed it
+        if (!asks.add(pending) || terminated) {
+            failTerminated(pending); // stopped meanwhile: the closer may have missed it
         }
     }
 
-    /** The ask completed: forget it. Any thread. */
-    void removePendingAsk(AskReplyRef<?> done) {
-        Set<AskReplyRef<?>> set = pendingAsks;
-        if (set != null) {
-            set.remove(done);
+    /** Token holder: drops completed asks once enough have piled up (see PendingAsks). */
+    private void sweepAsks() {
+        PendingAsks asks = pendingAsks;
+        if (asks != null) {
+            asks.sweepIfDue();
         }
+    }
+
+    /** Registered asks, completed or not, until the next sweep (tests). */
+    int pendingAskCount() {
+        PendingAsks asks = pendingAsks;
+        return asks == null ? 0 : asks.size();
     }
 
     private void failTerminated(AskReplyRef<?> pending) {
@@ -772,13 +785,13 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
 
     /** The actor threw while handling {@code message}: an ask that sent it fails with the cause. */
     private void failAskOf(Object message, Throwable cause) {
-        Set<AskReplyRef<?>> set = pendingAsks;
-        if (set != null) {
-            for (AskReplyRef<?> p : set) {
+        PendingAsks asks = pendingAsks;
+        if (asks != null) {
+            asks.forEach(p -> {
                 if (p.message == message) {
                     p.promise.fail(cause);
                 }
-            }
+            });
         }
     }
 
@@ -824,11 +837,9 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
         drainHeld();
         drainIfClosed();
-        Set<AskReplyRef<?>> asks = pendingAsks;
+        PendingAsks asks = pendingAsks;
         if (asks != null) {
-            for (AskReplyRef<?> p : asks) {
-                failTerminated(p);
-            }
+            asks.close(this::failTerminated);
         }
         Set<Runnable> ws = watchers;
         if (ws != null) {

@@ -7,14 +7,13 @@ import dev.kabuki.scheduler.Task;
 import dev.kabuki.scheduler.Timer;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
  * One ask in flight: the one-shot reply address handed to the request, and all of the ask's
- * bookkeeping in the same object (its timeout action, its entry in the target's pending asks,
- * its completion callback), so an ask allocates this, its {@link Promise} and a timer entry.
+ * bookkeeping in the same object (its timeout action, its node in the target's
+ * {@link PendingAsks}, its completion callback), so an ask allocates this, its {@link Promise} and a timer entry.
  *
  * <p>The first {@code tell} completes the ask's handle; anything after that (a second reply, or
  * a reply after the timeout) goes to dead letters. The description used in failure messages
@@ -32,27 +31,14 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
     /** The request, once built; identity-compared when the target fails processing it. */
     Object message;
     private Timer.Cancellable timer;
-    /**
-     * The hash for the target's set of pending asks. Equality stays identity (an ActorRef's
-     * contract); a random hash just spares the identity hash, which the JVM computes and
-     * installs in the object header on first use, on every ask.
-     */
-    private final int hash = ThreadLocalRandom.current().nextInt();
-
+    /** The next older ask in the target's {@link PendingAsks}; see there for who writes it. */
+    AskReplyRef<?> nextPending;
+    /** The depth of the target's {@link PendingAsks} with this ask on top. */
+    int depth;
     AskReplyRef(Promise<R> promise, ActorCell<?> target, Duration timeout) {
         this.promise = promise;
         this.target = target;
         this.timeoutMillis = timeout.toMillis();
-    }
-
-    @Override
-    public int hashCode() {
-        return hash;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-        return this == other;
     }
 
     /** Arms the timeout and the clean-up once the request is built; asking thread, once. */
@@ -86,14 +72,16 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
 
     // ---------------------------------------------------------------- completion
 
-    /** The ask completed, however: cancel the timeout and leave the target's pending asks. */
+    /**
+     * The ask completed, however: cancel the timeout. (The target's {@link PendingAsks} drops
+     * the ask at its next sweep.)
+     */
     @Override
     public void accept(R value, JoinException failure) {
         Timer.Cancellable t = timer;
         if (t != null) {
             t.cancel();
         }
-        target.removePendingAsk(this);
     }
 
     // ---------------------------------------------------------------- the reply address
