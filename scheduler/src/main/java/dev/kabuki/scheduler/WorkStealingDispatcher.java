@@ -634,12 +634,14 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         /**
          * How long a worker that ran out of work keeps looking for more before it parks, from
          * {@link Duration#ZERO} (park at once) to 10 ms. Default: 20 µs
-         * ({@link #DEFAULT_BUSY_WAIT}). Only one worker busy-waits at a time; the others park at once.
+         * ({@link WorkStealingDispatcher#DEFAULT_BUSY_WAIT}). Only one worker busy-waits at a
+         * time; the others park at once.
          *
          * <p>The trade: a short busy-wait turns the wake-up of a parked worker (a system call
          * for the sender, tens of microseconds on a VM) into a cache-line transfer when work
-         * arrives in bursts or request/response pairs (an ask from outside the runtime is about
-         * three times faster with it; see docs/benchmarks.md), at the cost of up to that much CPU
+         * arrives in bursts or request/response pairs (with it and the spin in
+         * {@link JoinHandle#join()}, a sequential ask from outside the runtime takes about a
+         * microsecond instead of two wake-ups; see docs/benchmarks.md), at the cost of up to that much CPU
          * each time the runtime falls idle. Set it to zero on a machine shared with other busy
          * processes, or where idle CPU use matters more than latency. Like Erlang's
          * {@code +sbwt} scheduler busy-wait threshold.
