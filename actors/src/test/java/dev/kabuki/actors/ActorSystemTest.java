@@ -56,15 +56,14 @@ class ActorSystemTest {
             JoinHandle<String> text = system.spawnBlocking(() -> Files.readString(file));
             JoinHandle<String> later = system.schedule(Duration.ofMillis(50), () -> "tick");
             String first;
+            // The README's sample, its two sleeps replaced so the order is certain: the slow
+            // call blocks until closing the JoinSet aborts (interrupts) it.
             try (JoinSet<String> set = system.joinSet()) {
                 set.spawnBlocking(() -> {
-                    Thread.sleep(300); // blocking work under test (a slow call)
+                    new CountDownLatch(1).await();
                     return "slow";
                 });
-                set.spawnBlocking(() -> {
-                    Thread.sleep(30); // blocking work under test (a fast call)
-                    return "fast";
-                });
+                set.spawnBlocking(() -> "fast");
                 first = set.joinNext().join();
             }
             printed = first + " " + answer.join() + " " + text.join().length() + " " + later.join();
@@ -111,14 +110,16 @@ class ActorSystemTest {
         ActorSystem system = ActorSystem.builder().threadNamePrefix("leak-check").workerThreads(3)
                 .onThreadStart(started::incrementAndGet).onThreadStop(stopped::incrementAndGet).build();
         List<JoinHandle<Integer>> hs = new ArrayList<>();
+        CountDownLatch release = new CountDownLatch(1); // all blocking tasks at once: many threads
         for (int i = 0; i < 200; i++) {
             int v = i;
             hs.add(system.spawn(() -> v));
             hs.add(system.spawnBlocking(() -> {
-                Thread.sleep(5); // blocking work under test
+                release.await();
                 return v;
             }));
         }
+        release.countDown();
         system.schedule(Duration.ofMillis(5), () -> 1).join(LONG);
         for (JoinHandle<Integer> h : hs) {
             h.join(LONG);
@@ -134,13 +135,21 @@ class ActorSystemTest {
         ActorSystem system = ActorSystem.builder().threadNamePrefix("graceful-sys").workerThreads(2)
                 .maxBlockingThreads(2).build();
         AtomicInteger done = new AtomicInteger();
+        // The blocking tasks (2 running, 18 queued behind the cap) finish only once shutdown
+        // has begun: shutdown must let running and queued work finish.
+        CountDownLatch release = new CountDownLatch(1);
         for (int i = 0; i < 20; i++) {
             system.spawnBlocking(() -> {
-                Thread.sleep(10); // blocking work under test
+                release.await();
                 return done.incrementAndGet();
             });
             system.spawn(done::incrementAndGet);
         }
+        Thread releaser = new Thread(() -> {
+            await("shutdown begun", system::isShutdown);
+            release.countDown();
+        }, "releaser");
+        releaser.start();
         ShutdownReport report = system.shutdown(LONG);
         assertThat(report.clean()).isTrue();
         assertThat(report.abandonedTasks()).isZero();

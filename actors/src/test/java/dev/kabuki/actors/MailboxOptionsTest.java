@@ -49,15 +49,25 @@ class MailboxOptionsTest {
         }
     }
 
-    @Test
-    void aFullFailMailboxMakesTellThrowTryTellReturnFalseAndAskFail() throws Exception {
+    /** A Gate spawned with a bounded mailbox, held inside its first message. */
+    private record Blocked(ActorRef<Object> ref, CountDownLatch release, AtomicInteger processed) {}
+
+    /** Spawns a Gate with a bounded mailbox and waits until it is blocked in its first message. */
+    private Blocked spawnBlockedGate(String name, int capacity, OverflowPolicy policy) throws InterruptedException {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger processed = new AtomicInteger();
-        ActorRef<Object> gate = system.spawnActor("fail-box", () -> new Gate(entered, release, processed),
-                ActorOptions.defaults().boundedMailbox(3, OverflowPolicy.FAIL));
+        ActorRef<Object> gate = system.spawnActor(name, () -> new Gate(entered, release, processed),
+                ActorOptions.defaults().boundedMailbox(capacity, policy));
         gate.tell("block");
         assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+        return new Blocked(gate, release, processed);
+    }
+
+    @Test
+    void aFullFailMailboxMakesTellThrowTryTellReturnFalseAndAskFail() throws Exception {
+        Blocked blocked = spawnBlockedGate("fail-box", 3, OverflowPolicy.FAIL);
+        ActorRef<Object> gate = blocked.ref();
         for (int i = 0; i < 3; i++) {
             gate.tell(i);
         }
@@ -71,20 +81,15 @@ class MailboxOptionsTest {
                 .hasMessageContaining("ask to /user/fail-box with AskReplyRef (timeout 30000 ms)")
                 .hasMessageContaining("capacity 3");
         assertThat(system.deadLetters().count()).isEqualTo(deadBefore); // the sender kept them
-        release.countDown();
-        ActorSystemTest.await("drained", () -> processed.get() == 4);
+        blocked.release().countDown();
+        ActorSystemTest.await("drained", () -> blocked.processed().get() == 4);
         assertThat(gate.tryTell("fits again")).isTrue();
     }
 
     @Test
     void aFullDropMailboxSendsTheOverflowToDeadLetters() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger processed = new AtomicInteger();
-        ActorRef<Object> gate = system.spawnActor("drop-box", () -> new Gate(entered, release, processed),
-                ActorOptions.defaults().boundedMailbox(2, OverflowPolicy.DROP));
-        gate.tell("block");
-        assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+        Blocked blocked = spawnBlockedGate("drop-box", 2, OverflowPolicy.DROP);
+        ActorRef<Object> gate = blocked.ref();
         long deadBefore = system.deadLetters().count();
         for (int i = 0; i < 10; i++) {
             gate.tell(i); // never throws
@@ -97,19 +102,14 @@ class MailboxOptionsTest {
                 .cause().isInstanceOf(MailboxFullException.class)
                 .hasMessageContaining("ask to /user/drop-box").hasMessageContaining("capacity 2");
         assertThat(system.deadLetters().count() - deadBefore).isEqualTo(9);
-        release.countDown();
-        ActorSystemTest.await("drained", () -> processed.get() == 3);
+        blocked.release().countDown();
+        ActorSystemTest.await("drained", () -> blocked.processed().get() == 3);
     }
 
     @Test
     void boundedCapacityIsExactUnderConcurrentSenders() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger processed = new AtomicInteger();
-        ActorRef<Object> gate = system.spawnActor("exact-box", () -> new Gate(entered, release, processed),
-                ActorOptions.defaults().boundedMailbox(100, OverflowPolicy.FAIL));
-        gate.tell("block");
-        assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+        Blocked blocked = spawnBlockedGate("exact-box", 100, OverflowPolicy.FAIL);
+        ActorRef<Object> gate = blocked.ref();
         AtomicInteger accepted = new AtomicInteger();
         Thread[] senders = new Thread[4];
         for (int s = 0; s < senders.length; s++) {
@@ -126,8 +126,8 @@ class MailboxOptionsTest {
             t.join(30_000);
         }
         assertThat(accepted.get()).isEqualTo(100);
-        release.countDown();
-        ActorSystemTest.await("drained", () -> processed.get() == 101);
+        blocked.release().countDown();
+        ActorSystemTest.await("drained", () -> blocked.processed().get() == 101);
     }
 
     @Test
