@@ -145,48 +145,49 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
 
     // ---------------------------------------------------------------- ActorRef
 
-    @Override
-    public void tell(M message) {
+    /** What a send did with its message. */
+    private enum Sent {
+        /** Appended to the mailbox. */
+        DELIVERED,
+        /** The actor has stopped: the message went to dead letters. */
+        RECIPIENT_STOPPED,
+        /** The bounded mailbox is full: dropped to dead letters (DROP) or kept by the caller (FAIL). */
+        MAILBOX_FULL
+    }
+
+    /** The one send path of tell, tryTell and ask. Any thread; never blocks. */
+    private Sent offer(M message) {
         Objects.requireNonNull(message, "message");
         if (status.isClosed()) {
             system.deadLetters().publish(message, path(), "recipient stopped");
-            return;
-        }
-        if (!mailbox.tryOffer(message)) {
-            if (options.overflowPolicy() == OverflowPolicy.FAIL) {
-                throw new MailboxFullException("mailbox of " + path() + " is full (capacity "
-                        + options.mailboxCapacity() + "); message " + message.getClass().getName()
-                        + " not delivered");
-            }
-            system.deadLetters().publish(message, path(), "mailbox full (capacity " + options.mailboxCapacity() + ")");
-            return;
-        }
-        afterOffer();
-    }
-
-    private void afterOffer() {
-        if (status.trySchedule()) {
-            schedule();
-        } else if (status.isClosed()) {
-            drainIfClosed(); // raced with the stop: the message must not stay in the queue
-        }
-    }
-
-    @Override
-    public boolean tryTell(M message) {
-        Objects.requireNonNull(message, "message");
-        if (status.isClosed()) {
-            system.deadLetters().publish(message, path(), "recipient stopped");
-            return false;
+            return Sent.RECIPIENT_STOPPED;
         }
         if (!mailbox.tryOffer(message)) {
             if (options.overflowPolicy() == OverflowPolicy.DROP) {
                 system.deadLetters().publish(message, path(), "mailbox full (capacity " + options.mailboxCapacity() + ")");
             }
-            return false; // FAIL: the caller keeps the message
+            return Sent.MAILBOX_FULL;
         }
-        afterOffer();
-        return true;
+        if (status.trySchedule()) {
+            schedule();
+        } else if (status.isClosed()) {
+            drainIfClosed(); // raced with the stop: the message must not stay in the queue
+        }
+        return Sent.DELIVERED;
+    }
+
+    @Override
+    public void tell(M message) {
+        if (offer(message) == Sent.MAILBOX_FULL && options.overflowPolicy() == OverflowPolicy.FAIL) {
+            throw new MailboxFullException("mailbox of " + path() + " is full (capacity "
+                    + options.mailboxCapacity() + "); message " + message.getClass().getName()
+                    + " not delivered");
+        }
+    }
+
+    @Override
+    public boolean tryTell(M message) {
+        return offer(message) == Sent.DELIVERED; // FAIL and full: the caller keeps the message
     }
 
     @Override
@@ -208,9 +209,9 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
         addPendingAsk(ask); // before the clean-up callback can run, so it always finds the entry
         ask.start(timer);
-        if (!tryTell(message) && !status.isClosed()) {
+        if (offer(message) == Sent.MAILBOX_FULL) {
             // Full, under either policy (DROP has also sent it to dead letters): fail now
-            // rather than wait out the timeout. A closed target fails its pending asks itself.
+            // rather than wait out the timeout. A stopped target fails its pending asks itself.
             promise.fail(new MailboxFullException("the " + ask.describe() + " failed: mailbox of "
                     + path() + " is full (capacity " + options.mailboxCapacity() + ")"));
         }

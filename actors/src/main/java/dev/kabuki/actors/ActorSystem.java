@@ -578,16 +578,14 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
             if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
                 throw new IllegalArgumentException("shutdownTimeout must be zero or more, got " + shutdownTimeout);
             }
-            if (busyWait == null || busyWait.isNegative() || busyWait.compareTo(Duration.ofMillis(10)) > 0) {
-                throw new IllegalArgumentException("busyWait must be between 0 and 10 ms, got " + busyWait);
-            }
             int workers = 0;
             if (flavor == Flavor.MULTI_THREAD) {
-                WorkStealingDispatcher.Builder core = WorkStealingDispatcher.builder();
+                WorkStealingDispatcher.Builder core = WorkStealingDispatcher.builder()
+                        .busyWait(busyWait).threadNamePrefix(threadNamePrefix);
                 if (workerThreads != null) {
                     core.workerThreads(workerThreads);
                 }
-                workers = core.resolvedWorkerThreads(); // validates before any thread starts
+                workers = core.validate(); // before any thread starts
             }
             return new ActorSystem(this, workers);
         }

@@ -88,10 +88,7 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
 
     @Override
     public void tell(R reply) {
-        if (!promise.complete(reply)) {
-            target.system().deadLetters().publish(reply, path(),
-                    "ask already completed (" + promise.outcome() + ")");
-        }
+        tryTell(reply);
     }
 
     @Override

@@ -647,7 +647,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
          * {@code +sbwt} scheduler busy-wait threshold.
          */
         public Builder busyWait(Duration busyWait) {
-            this.busyWait = Objects.requireNonNull(busyWait, "busyWait");
+            this.busyWait = busyWait;
             return this;
         }
 
@@ -668,16 +668,27 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
          * @throws IllegalArgumentException a setting is invalid; the message names it
          */
         public WorkStealingDispatcher build() {
+            return new WorkStealingDispatcher(this, validate());
+        }
+
+        /**
+         * Validates every setting without starting anything, as {@link #build()} does (a runtime
+         * that owns several pools checks them all before it starts one).
+         *
+         * @return the number of workers {@link #build()} would start
+         * @throws IllegalArgumentException a setting is invalid; the message names it
+         */
+        public int validate() {
             int n = resolvedWorkerThreads();
             if (threadNamePrefix == null || threadNamePrefix.isBlank()) {
                 throw new IllegalArgumentException("threadNamePrefix must not be blank, got '"
                         + threadNamePrefix + "'");
             }
-            if (busyWait.isNegative() || busyWait.compareTo(MAX_BUSY_WAIT) > 0) {
+            if (busyWait == null || busyWait.isNegative() || busyWait.compareTo(MAX_BUSY_WAIT) > 0) {
                 throw new IllegalArgumentException("busyWait must be between 0 and "
                         + MAX_BUSY_WAIT.toMillis() + " ms, got " + busyWait);
             }
-            return new WorkStealingDispatcher(this, n);
+            return n;
         }
     }
 }
