@@ -229,6 +229,11 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     }
 
     @Override
+    public int mailboxDepth() {
+        return mailbox.size();
+    }
+
+    @Override
     public String toString() {
         return "ActorRef[" + path() + "]";
     }

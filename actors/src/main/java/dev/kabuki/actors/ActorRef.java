@@ -55,4 +55,13 @@ public interface ActorRef<M> {
 
     /** The actor's name, the last element of its path. */
     String name();
+
+    /**
+     * How many messages wait in the actor's mailbox, for metrics and dumps: O(1), any thread,
+     * never blocks; a snapshot that may be slightly off while senders are mid-append. Stashed
+     * messages do not count. The reply address of an ask has no mailbox: 0.
+     */
+    default int mailboxDepth() {
+        return 0;
+    }
 }

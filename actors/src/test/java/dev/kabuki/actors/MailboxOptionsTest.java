@@ -68,9 +68,11 @@ class MailboxOptionsTest {
     void aFullFailMailboxMakesTellThrowTryTellReturnFalseAndAskFail() throws Exception {
         Blocked blocked = spawnBlockedGate("fail-box", 3, OverflowPolicy.FAIL);
         ActorRef<Object> gate = blocked.ref();
+        assertThat(gate.mailboxDepth()).isZero();
         for (int i = 0; i < 3; i++) {
             gate.tell(i);
         }
+        assertThat(gate.mailboxDepth()).isEqualTo(3);
         long deadBefore = system.deadLetters().count();
         assertThatThrownBy(() -> gate.tell("overflow")).isInstanceOf(MailboxFullException.class)
                 .hasMessageContaining("/user/fail-box").hasMessageContaining("capacity 3");
@@ -83,6 +85,7 @@ class MailboxOptionsTest {
         assertThat(system.deadLetters().count()).isEqualTo(deadBefore); // the sender kept them
         blocked.release().countDown();
         ActorSystemTest.await("drained", () -> blocked.processed().get() == 4);
+        assertThat(gate.mailboxDepth()).isZero();
         assertThat(gate.tryTell("fits again")).isTrue();
     }
 
