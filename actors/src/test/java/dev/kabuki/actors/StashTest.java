@@ -61,6 +61,11 @@ class StashTest {
             gate.tell("x");
             gate.tell("y");
             JoinHandle_probe(gate);
+            // The probe's timeout only says 100 ms have passed, not that the gate has handled
+            // anything: a stop processed first (system messages go ahead of the mailbox) would
+            // dead-letter x, y and probe from the mailbox, not from the stash. Once all three
+            // have been taken from the mailbox each is stashed before the stop is looked at.
+            ActorSystemTest.await("x, y and probe taken from the mailbox", () -> gate.mailboxDepth() == 0);
             system.stop(gate);
             ActorSystemTest.await("stashed messages dead-lettered",
                     () -> dead.stream().filter(d -> d.reason().contains("stashed")).count() == 3);
@@ -71,14 +76,14 @@ class StashTest {
         }
     }
 
-    /** Waits until the gate has handled (stashed) what was sent before. */
+    /** Sends "probe" as an ask, which the gate stashes and never answers. */
     private static void JoinHandle_probe(ActorRef<String> gate) {
-        // An ask whose message is stashed never gets a reply; a short timeout proves the
-        // earlier messages were handled (the mailbox is FIFO per sender) without sleeping.
+        // An ask whose message is stashed never gets a reply: it times out. The timeout alone
+        // does not prove the gate has handled anything yet (see the caller).
         try {
             gate.<String>ask(r -> "probe", Duration.ofMillis(100)).join();
         } catch (RuntimeException expected) {
-            // timed out: "probe" was stashed too, after x and y
+            // timed out: the gate never answers a message it stashes
         }
     }
 }

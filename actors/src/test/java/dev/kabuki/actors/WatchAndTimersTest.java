@@ -126,6 +126,17 @@ class WatchAndTimersTest {
                 return e.getCause() instanceof ActorTerminatedException;
             }
         });
+        // The probe fails as soon as the stop has set the actor terminated, which is before the
+        // stop cancels the actor's timers (ActorCell.closeAndNotify). The top-level name is freed
+        // (ActorSystem.topLevelTerminated) only after that: wait for it before checking the timer.
+        ActorSystemTest.await("ticker's stop completed (its name is free again)", () -> {
+            try {
+                system.spawnActor("ticker", () -> (ctx, m) -> { });
+                return true;
+            } catch (IllegalArgumentException stillRegistered) {
+                return false;
+            }
+        });
         assertThat(periodic.get().cancel()).isFalse(); // already cancelled by the stop
         ActorSystemTest.await("no timer left", () -> system.metrics().pendingTimers() == 0);
     }

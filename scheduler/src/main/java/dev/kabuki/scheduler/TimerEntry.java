@@ -33,8 +33,8 @@ import java.lang.invoke.VarHandle;
  *       the next tick), and {@code task} is cleared by whoever wins the CAS out of PENDING.</li>
  *   <li>{@code prev}, {@code next}: the wheel owner's bucket links; before the entry is drained,
  *       {@code next} is its link in the incoming stack (written by the scheduling thread).</li>
- *   <li>{@code incomingDepth}: written by the scheduling thread before the push, read by later
- *       schedulers after their volatile read of the stack head.</li>
+ *   <li>{@code depth}: written by the pushing thread (scheduler, then canceller) before each
+ *       push, read after a volatile read of that stack's head.</li>
  *   <li>{@code nextCancelled}: written by the thread whose {@link #cancel()} won, before it
  *       pushes the entry onto the cancelled stack; cleared by the wheel owner.</li>
  *   <li>{@code state}: CAS from any thread, only out of PENDING.</li>
@@ -75,11 +75,16 @@ final class TimerEntry implements Timer.Cancellable {
     TimerEntry next;
     TimerEntry nextCancelled;
     /**
-     * How many entries the incoming stack held with this one on top (1 for the first after a
-     * drain); written by the scheduling thread before the push. The wheel uses it to take in a
-     * long backlog early (see {@link TimingWheel#TIDY_EVERY}).
+     * How many entries the stack this entry was last pushed on held with this one on top: first
+     * the incoming stack (written by the scheduling thread before the push; the wheel uses it to
+     * take in a long backlog early, see {@link TimingWheel#TIDY_EVERY}), then, if it is
+     * cancelled in the wheel, the cancelled stack (written by the cancelling thread before that
+     * push; {@link TimingWheel#pendingCount()} uses it). The two uses never overlap: a scheduler
+     * reads the depth of the incoming head only while that head is still in the incoming stack
+     * (else its CAS fails and it reads again), and an entry reaches the cancelled stack only
+     * after the timer thread has taken it out of the incoming stack.
      */
-    int incomingDepth;
+    int depth;
     private volatile int state;
 
     TimerEntry(TimingWheel wheel, long deadline, Task task) {
@@ -135,6 +140,11 @@ final class TimerEntry implements Timer.Cancellable {
             s = witness;
         }
         return null;
+    }
+
+    /** For {@link TimingWheel#pendingCount()}: not taken in yet and still pending. */
+    boolean isPendingInIncoming() {
+        return (int) STATE.getOpaque(this) == PENDING;
     }
 
     boolean isCancelled() {

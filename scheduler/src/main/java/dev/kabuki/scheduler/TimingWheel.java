@@ -8,7 +8,6 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -58,8 +57,10 @@ import org.slf4j.LoggerFactory;
  *       {@code advanceTo} (tests).</li>
  *   <li>{@code plannedWake}: written by the timer thread only; read by schedulers.</li>
  *   <li>{@code closed}: CAS OPEN to CLOSED by the first {@link #close()}.</li>
- *   <li>{@code pending}: incremented by schedule, decremented by whoever moves an entry out of
- *       PENDING (fire, cancel, abandon).</li>
+ *   <li>No shared counter: {@link #pendingCount()} adds up {@code linked}, the depth of the
+ *       cancelled stack (each pushed entry carries it) and the pending entries in
+ *       {@code incoming}. A counter written by every scheduler and canceller was the hottest
+ *       line of a concurrent-ask benchmark (W4b).</li>
  * </ul>
  *
  * <h2>Invariants</h2>
@@ -120,6 +121,7 @@ public final class TimingWheel implements Timer, AutoCloseable {
     private static final VarHandle CANCELLED_HEAD;
     private static final VarHandle PLANNED_WAKE;
     private static final VarHandle CLOSED_STATE;
+    private static final VarHandle LINKED;
 
     static {
         try {
@@ -128,6 +130,7 @@ public final class TimingWheel implements Timer, AutoCloseable {
             CANCELLED_HEAD = l.findVarHandle(TimingWheel.class, "cancelledHead", TimerEntry.class);
             PLANNED_WAKE = l.findVarHandle(TimingWheel.class, "plannedWake", long.class);
             CLOSED_STATE = l.findVarHandle(TimingWheel.class, "closed", int.class);
+            LINKED = l.findVarHandle(TimingWheel.class, "linked", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -146,7 +149,6 @@ public final class TimingWheel implements Timer, AutoCloseable {
     private volatile TimerEntry cancelledHead;
     private volatile long plannedWake = AWAKE;
     private volatile int closed = OPEN;
-    private final LongAdder pending = new LongAdder();
     /** Counted down once the timer has stopped and every pending action is abandoned. */
     private final CountDownLatch terminated = new CountDownLatch(1);
 
@@ -154,6 +156,7 @@ public final class TimingWheel implements Timer, AutoCloseable {
     private final TimerEntry[] buckets;
     private final long[] occupied;
     private long processedTick;
+    /** Entries in the buckets; written by the owner only (opaque, for {@link #pendingCount}). */
     private int linked;
     /** Set by close() called on the timer thread: the thread abandons what is left as it ends. */
     private boolean closedOnTimerThread;
@@ -255,16 +258,14 @@ public final class TimingWheel implements Timer, AutoCloseable {
         final long deadline = Math.ceilDiv(clock.getAsLong() - startNanos + delayNanos(delay),
                 tickNanos);
         final TimerEntry e = new TimerEntry(this, deadline, action);
-        pending.increment();
         TimerEntry head;
         do {
             head = (TimerEntry) INCOMING.getVolatile(this);
             if (head == SHUT) {
-                pending.decrement();
                 throw reject(action);
             }
             e.next = head; // published by the CAS below
-            e.incomingDepth = head == null ? 1 : head.incomingDepth + 1;
+            e.depth = head == null ? 1 : head.depth + 1;
         } while (!INCOMING.compareAndSet(this, head, e));
         // Dekker with runTimerThread: the CAS above, then this volatile read. Also wake it to
         // take in a long backlog: timers far in the future (ask timeouts) that are cancelled
@@ -272,7 +273,7 @@ public final class TimingWheel implements Timer, AutoCloseable {
         // planned wake, seconds away: at a million asks a second, gigabytes.
         long planned = (long) PLANNED_WAKE.getVolatile(this);
         if (deadline < planned
-                || ((e.incomingDepth & (TIDY_EVERY - 1)) == 0 && planned != AWAKE)) {
+                || ((e.depth & (TIDY_EVERY - 1)) == 0 && planned != AWAKE)) {
             LockSupport.unpark(thread);
         }
         return e;
@@ -280,11 +281,27 @@ public final class TimingWheel implements Timer, AutoCloseable {
 
     /**
      * How many timers are pending: scheduled, not yet fired, cancelled or abandoned. Approximate
-     * while other threads schedule or cancel; exact when they are quiet. Thread-safe, O(1) in the
-     * number of timers.
+     * while other threads schedule or cancel or the timer thread is taking entries in; exact
+     * when they are quiet. Thread-safe; takes time proportional to the timers scheduled since the
+     * timer thread last took them in (a few thousand at most while it keeps up), because it is
+     * meant for metrics and tests: schedule and cancel keep no shared counter, so that the hot
+     * path of an ask (a timeout scheduled and cancelled within microseconds) writes nothing
+     * another thread writes.
      */
     public int pendingCount() {
-        long n = pending.sum();
+        // Entries in buckets (the owner's count), less those cancelled there and waiting in the
+        // hand-off stack, plus the still-pending entries not yet taken in. Each part is read
+        // once; the sum is exact when nothing moves between the reads.
+        long n = (int) LINKED.getOpaque(this);
+        TimerEntry c = (TimerEntry) CANCELLED_HEAD.getVolatile(this);
+        if (c != null) {
+            n -= c.depth;
+        }
+        for (TimerEntry e = (TimerEntry) INCOMING.getVolatile(this); e != null && e != SHUT; e = e.next) {
+            if (e.isPendingInIncoming()) {
+                n++;
+            }
+        }
         return (int) Math.max(0, Math.min(n, Integer.MAX_VALUE));
     }
 
@@ -355,7 +372,7 @@ public final class TimingWheel implements Timer, AutoCloseable {
     /** Entries scheduled but not yet taken in by the timer thread (tests). */
     int incomingBacklog() {
         TimerEntry head = (TimerEntry) INCOMING.getVolatile(this);
-        return head == null || head == SHUT ? 0 : head.incomingDepth;
+        return head == null || head == SHUT ? 0 : head.depth;
     }
 
     /** The timer thread, or null in manual mode (tests). */
@@ -371,7 +388,6 @@ public final class TimingWheel implements Timer, AutoCloseable {
      * the owner when it takes it in (see {@link TimerEntry}).
      */
     void cancelled(TimerEntry e, boolean inWheel) {
-        pending.decrement();
         if (!inWheel || (int) CLOSED_STATE.getVolatile(this) != OPEN) {
             return; // nobody drains any more; the closer skips cancelled entries
         }
@@ -379,6 +395,7 @@ public final class TimingWheel implements Timer, AutoCloseable {
         do {
             head = (TimerEntry) CANCELLED_HEAD.getVolatile(this);
             e.nextCancelled = head;
+            e.depth = head == null ? 1 : head.depth + 1; // read by pendingCount
         } while (!CANCELLED_HEAD.compareAndSet(this, head, e));
     }
 
@@ -457,7 +474,6 @@ public final class TimingWheel implements Timer, AutoCloseable {
                 unlink(e, idx);
                 Task action = e.claim();
                 if (action != null) {
-                    pending.decrement();
                     runAction(action);
                 }
             } else if (e.isCancelled()) {
@@ -522,7 +538,7 @@ public final class TimingWheel implements Timer, AutoCloseable {
             occupied[idx >>> 6] |= 1L << idx;
         }
         buckets[idx] = e;
-        linked++;
+        LINKED.setOpaque(this, linked + 1); // owner-only writer; opaque for pendingCount
     }
 
     private void unlink(TimerEntry e, int idx) {
@@ -541,7 +557,7 @@ public final class TimingWheel implements Timer, AutoCloseable {
         }
         e.prev = null;
         e.next = null;
-        linked--;
+        LINKED.setOpaque(this, linked - 1); // as in link
     }
 
     /**
@@ -602,7 +618,7 @@ public final class TimingWheel implements Timer, AutoCloseable {
             }
         }
         Arrays.fill(occupied, 0L);
-        linked = 0;
+        LINKED.setOpaque(this, 0);
         return n;
     }
 
@@ -611,7 +627,6 @@ public final class TimingWheel implements Timer, AutoCloseable {
         if (action == null) {
             return 0; // cancelled by its owner
         }
-        pending.decrement();
         abandonQuietly(action, new RejectedExecutionException("timer is shut down"));
         return 1;
     }

@@ -312,6 +312,30 @@ class TimingWheelTest {
         }
 
         @Test
+        void pendingCountFollowsCancelsOfEntriesAlreadyInTheWheel() {
+            // No shared counter: the count adds the linked entries, less those cancelled in the
+            // wheel and waiting for the next pass, plus the pending ones not yet taken in.
+            Timer.Cancellable[] t = new Timer.Cancellable[5];
+            for (int i = 0; i < t.length; i++) {
+                t[i] = wheel.schedule(Duration.ofMillis(10 + i), new Probe());
+            }
+            advanceTo(start + MS); // takes all five in
+            assertThat(wheel.linkedCount()).isEqualTo(5);
+            t[0].cancel();
+            t[3].cancel();
+            assertThat(wheel.pendingCount()).isEqualTo(3); // before the pass that unlinks them
+            Timer.Cancellable late = wheel.schedule(Duration.ofMillis(20), new Probe());
+            wheel.schedule(Duration.ofMillis(20), new Probe());
+            late.cancel(); // cancelled before it was taken in
+            assertThat(wheel.pendingCount()).isEqualTo(4);
+            advanceTo(start + 2 * MS);
+            assertThat(wheel.linkedCount()).isEqualTo(4);
+            assertThat(wheel.pendingCount()).isEqualTo(4);
+            advanceTo(start + 30 * MS);
+            assertThat(wheel.pendingCount()).isZero();
+        }
+
+        @Test
         void closeAbandonsEveryPendingActionExactlyOnceAndReturnsTheCount() {
             Probe fired = new Probe();
             Probe cancelled = new Probe();
