@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Idle threads exit after the keep-alive; the pool grows again on demand. */
@@ -37,8 +38,13 @@ class BlockingPoolKeepAliveTest {
                     stopped.countDown();
                 })
                 .build()) {
-            // All 20 at once: each waits for the others, so 20 threads must exist.
-            CyclicBarrier together = new CyclicBarrier(n);
+            // All 20 at once: each waits for the others, so 20 threads must exist. The barrier's
+            // action runs once all have arrived and before any is released: every thread is
+            // still inside its task, so none can have idled out yet (reading the count after the
+            // joins would race with a keep-alive of 200 ms on a slow machine).
+            AtomicInteger liveWhileAllBusy = new AtomicInteger(-1);
+            CyclicBarrier together = new CyclicBarrier(n,
+                    () -> liveWhileAllBusy.set(pool.metrics().liveThreads()));
             List<JoinHandle<Integer>> handles = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 handles.add(pool.spawnBlocking(() -> {
@@ -51,7 +57,7 @@ class BlockingPoolKeepAliveTest {
                 h.join(DEADLINE);
             }
             assertThat(started).hasSize(n);
-            assertThat(pool.metrics().liveThreads()).isEqualTo(n);
+            assertThat(liveWhileAllBusy).hasValue(n);
 
             await(stopped, "every idle thread to exit after the keep-alive");
             for (Thread t : started) {
