@@ -196,19 +196,17 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("ask timeout must be positive, got " + timeout);
         }
-        Promise<R> promise = new Promise<>(system.timer());
-        AskReplyRef<R> ask = new AskReplyRef<>(promise, this, timeout);
+        AskReplyRef<R> ask = new AskReplyRef<>(this, system.timer(), timeout);
+        Promise<R> promise = ask.promise;
         M message = request.apply(ask);
         Objects.requireNonNull(message, "the ask's request function returned null");
         ask.message = message;
-        Timer.Cancellable timer;
         try {
-            timer = system.timer().schedule(timeout, ask);
+            ask.armed(system.timer().schedule(timeout, ask));
         } catch (RejectedExecutionException shutDown) {
             return promise; // the timer is shut: it abandoned the ask, which failed the promise
         }
-        addPendingAsk(ask); // before the clean-up callback can run, so it always finds the entry
-        ask.start(timer);
+        addPendingAsk(ask); // publishes message and timer to whoever fails the ask on a stop
         if (offer(message) == Sent.MAILBOX_FULL) {
             // Full, under either policy (DROP has also sent it to dead letters): fail now
             // rather than wait out the timeout. A stopped target fails its pending asks itself.

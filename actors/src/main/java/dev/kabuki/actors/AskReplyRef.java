@@ -13,16 +13,22 @@ import java.util.function.Function;
 /**
  * One ask in flight: the one-shot reply address handed to the request, and all of the ask's
  * bookkeeping in the same object (its timeout action, its node in the target's
- * {@link PendingAsks}, its completion callback), so an ask allocates this, its {@link Promise} and a timer entry.
+ * {@link PendingAsks}, its promise's completion hook), so an ask allocates this, its
+ * {@link Promise} and a timer entry.
  *
  * <p>The first {@code tell} completes the ask's handle; anything after that (a second reply, or
  * a reply after the timeout) goes to dead letters. The description used in failure messages
  * ("ask to /user/echo with Echo (timeout 1000 ms)") is built only when a failure needs it.
  *
  * <p><b>Thread-safety:</b> {@code tell} may come from any thread; the promise decides the one
- * winner. {@link #message} and {@link #timer} are written by the asking thread before the
- * request is sent and before the completion callback is registered (a CAS in the promise), so
- * the threads that read them later (the target, the timer, the completer) see them.
+ * winner. {@link #message} and {@link #timer} are plain fields written by the asking thread
+ * before it registers the ask with the target ({@link PendingAsks}, a CAS) and sends the
+ * request (the mailbox append): every thread that can complete the promise and needs them, the
+ * target replying or failing the ask, the closer of a stopped target, the caller holding the
+ * handle, got the ask through one of those publications, so it sees both. The one exception
+ * is the timer thread, which gets the ask when the timeout is scheduled, before
+ * {@code timer} is written: if it completes the promise (the timeout fired, or the timer shut
+ * down and abandoned it) the hook may see no timer, and there is nothing left to cancel.
  */
 final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinException> {
     final Promise<R> promise;
@@ -35,16 +41,25 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
     AskReplyRef<?> nextPending;
     /** The depth of the target's {@link PendingAsks} with this ask on top. */
     int depth;
-    AskReplyRef(Promise<R> promise, ActorCell<?> target, Duration timeout) {
-        this.promise = promise;
+    /**
+     * @param target  the asked actor; null only for {@link PendingAsks#CLOSED}
+     * @param timer   the promise's timer for {@code orTimeout} (the system's); may be null
+     * @param timeout the ask's timeout, for failure messages
+     */
+    AskReplyRef(ActorCell<?> target, Timer timer, Duration timeout) {
+        // The promise's hook is this object's accept (cancel the timeout), fixed before anyone
+        // can see the promise: no callback node and no CAS per ask.
+        this.promise = new Promise<>(timer, this);
         this.target = target;
         this.timeoutMillis = timeout.toMillis();
     }
 
-    /** Arms the timeout and the clean-up once the request is built; asking thread, once. */
-    void start(Timer.Cancellable timeout) {
+    /**
+     * Records the scheduled timeout, for the completion hook to cancel; asking thread, once,
+     * before the ask is registered with the target or its request sent (see the class note).
+     */
+    void armed(Timer.Cancellable timeout) {
         this.timer = timeout;
-        promise.whenComplete(this);
     }
 
     /** "ask to /user/x with Msg (timeout N ms)": for failure messages only. */
@@ -73,8 +88,9 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
     // ---------------------------------------------------------------- completion
 
     /**
-     * The ask completed, however: cancel the timeout. (The target's {@link PendingAsks} drops
-     * the ask at its next sweep.)
+     * The promise's completion hook: the ask completed, however, so cancel the timeout (null if
+     * the timer itself completed it before it was armed; see the class note). The target's
+     * {@link PendingAsks} drops the ask at its next sweep.
      */
     @Override
     public void accept(R value, JoinException failure) {

@@ -18,7 +18,8 @@ import java.util.List;
  * @param blockingThreadsIdle of those, idle ones (waiting for work, within keep-alive)
  * @param blockingQueueDepth  blocking tasks waiting for a thread (behind the cap)
  * @param blockingAliveTasks  blocking tasks queued or running
- * @param pendingTimers       timers waiting in the timing wheel
+ * @param pendingTimers       timers waiting in the timing wheel (exact when the runtime is quiet,
+ *                            approximate while timers are scheduled, cancelled or fired)
  */
 public record RuntimeMetrics(
         int workers,

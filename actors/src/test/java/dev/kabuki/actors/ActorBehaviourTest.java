@@ -100,6 +100,30 @@ class ActorBehaviourTest {
         assertThatThrownBy(() -> late.join(LONG)).hasCauseInstanceOf(ActorTerminatedException.class);
     }
 
+    /**
+     * Fails if an ask that completed, by a reply, a failure or its target's stop, leaves its
+     * timeout in the timer (it would hold the ask for the whole timeout, an hour here).
+     */
+    @Test
+    void aCompletedAskLeavesNoTimerBehind() {
+        ActorRef<EchoMsg> echo = system.spawnActor("echo", EchoActor::new);
+        List<JoinHandle<String>> replies = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            String text = "m" + i;
+            replies.add(echo.ask(r -> new Echo(text, r), Duration.ofHours(1)));
+        }
+        for (int i = 0; i < replies.size(); i++) {
+            assertThat(replies.get(i).join(LONG)).isEqualTo("m" + i);
+        }
+        JoinHandle<String> failed = echo.ask(Fail::new, Duration.ofHours(1));
+        assertThatThrownBy(() -> failed.join(LONG)).isInstanceOf(TaskFailedException.class);
+        ActorRef<EchoMsg> quitter = system.spawnActor("quitter", EchoActor::new);
+        JoinHandle<String> orphan = quitter.ask(Ignore::new, Duration.ofHours(1));
+        quitter.tell(new Stop());
+        assertThatThrownBy(() -> orphan.join(LONG)).hasCauseInstanceOf(ActorTerminatedException.class);
+        ActorSystemTest.await("every ask's timeout cancelled", () -> system.metrics().pendingTimers() == 0);
+    }
+
     /** Fails if an ask outstanding at shutdown waits out its timeout or hides why it failed. */
     @Test
     void anAskPendingAtShutdownFailsAtOnceSayingSo() {

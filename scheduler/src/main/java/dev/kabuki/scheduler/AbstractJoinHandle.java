@@ -164,7 +164,15 @@ abstract class AbstractJoinHandle<T> implements JoinHandle<T> {
         return state;
     }
 
+    /**
+     * Runs on the completing thread once the terminal phase is stored, before the completions
+     * fire: {@link Promise}'s construction-time hook. Nothing by default.
+     */
+    void beforeCallbacks(int terminalState) {
+    }
+
     private void fireCompletions() {
+        beforeCallbacks(state);
         Completion head = (Completion) COMPLETIONS.getAndSet(this, DONE);
         Completion reversed = null; // fire in registration order
         while (head != null) {

@@ -38,7 +38,10 @@ class PromiseLincheckTest {
      */
     @Param(name = "value", gen = IntGen.class, conf = "1:2")
     public static class PromiseOperations {
-        final Promise<Integer> promise = new Promise<>(null);
+        /** Calls of the construction-time hook, and callbacks that ran before it had run. */
+        private final AtomicInteger hookCalls = new AtomicInteger();
+        private final AtomicInteger callbacksBeforeHook = new AtomicInteger();
+        final Promise<Integer> promise = new Promise<>(null, (v, e) -> hookCalls.incrementAndGet());
         /** How many callbacks {@link #whenComplete()} registered, and how many calls they got. */
         private final AtomicInteger callbacksRegistered = new AtomicInteger();
         private final AtomicInteger callbackCalls = new AtomicInteger();
@@ -66,7 +69,12 @@ class PromiseLincheckTest {
         @Operation
         public void whenComplete() {
             callbacksRegistered.incrementAndGet();
-            promise.whenComplete((v, e) -> callbackCalls.incrementAndGet());
+            promise.whenComplete((v, e) -> {
+                if (hookCalls.get() != 1) {
+                    callbacksBeforeHook.incrementAndGet();
+                }
+                callbackCalls.incrementAndGet();
+            });
         }
 
         /** The outcome and what join reports, once no completion is half-way. */
@@ -81,10 +89,15 @@ class PromiseLincheckTest {
 
         /**
          * After every scenario: each registered callback ran exactly once if the promise
-         * completed, and none ran if it did not.
+         * completed, and none ran if it did not; the construction-time hook ran exactly once
+         * if it completed, before every callback.
          */
         @Validate
         public void everyCallbackRanExactlyOnce() {
+            if (hookCalls.get() != (promise.isFinished() ? 1 : 0) || callbacksBeforeHook.get() != 0) {
+                throw new AssertionError(hookCalls.get() + " hook calls, " + callbacksBeforeHook.get()
+                        + " callbacks before the hook, promise " + promise.outcome());
+            }
             int expected = promise.isFinished() ? callbacksRegistered.get() : 0;
             if (callbackCalls.get() != expected) {
                 throw new AssertionError(callbackCalls.get() + " callback calls for "
