@@ -14,6 +14,8 @@ import java.util.List;
  * @param localQueueDepths    per worker, the same
  * @param steals              successful steal operations since start
  * @param parks               times a core worker parked since start
+ * @param parkedWorkers       core workers parked now
+ * @param searchingWorkers    core workers looking for work now (at most one busy-waits)
  * @param blockingThreadsLive live blocking-pool threads
  * @param blockingThreadsIdle of those, idle ones (waiting for work, within keep-alive)
  * @param blockingQueueDepth  blocking tasks waiting for a thread (behind the cap)
@@ -29,6 +31,8 @@ public record RuntimeMetrics(
         List<Integer> localQueueDepths,
         long steals,
         long parks,
+        int parkedWorkers,
+        int searchingWorkers,
         int blockingThreadsLive,
         int blockingThreadsIdle,
         long blockingQueueDepth,

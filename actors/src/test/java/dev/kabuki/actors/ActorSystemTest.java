@@ -232,6 +232,10 @@ class ActorSystemTest {
             release.countDown();
             await("blocking threads idle then gone", () -> system.metrics().blockingThreadsLive() == 0);
             await("workers parked", () -> system.metrics().localQueueDepth() == 0);
+            await("every worker parked, none searching", () -> {
+                RuntimeMetrics idle = system.metrics();
+                return idle.parkedWorkers() == 2 && idle.searchingWorkers() == 0;
+            });
         }
     }
 
