@@ -16,15 +16,7 @@ set -euo pipefail
 A=$1; B=$2; ROUNDS=${3:-5}; BENCH=${4:-'W4bAskConcurrent.kabuki$'}
 shift $(( $# < 4 ? $# : 4 ))
 for f in "$A" "$B"; do [ -f "$f" ] || { echo "no such jar: $f" >&2; exit 2; }; done
-if [ -z "${JAVA:-}" ]; then
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then JAVA=$JAVA_HOME/bin/java; fi
-  for j in /usr/lib/jvm/*/bin/java; do
-    [ -n "${JAVA:-}" ] && break
-    v=$("$j" -version 2>&1 | awk -F'"' '/version/ { print $2; exit }'); v=${v%%[!0-9]*}
-    if [ -n "$v" ] && [ "$v" -ge 21 ]; then JAVA=$j; fi
-  done
-fi
-[ -n "${JAVA:-}" ] || { echo "no JDK 21+ found; set JAVA" >&2; exit 1; }
+. "$(cd "$(dirname "$0")" && pwd)/find-java.sh"
 EXTRA=("$@"); [ ${#EXTRA[@]} -gt 0 ] || EXTRA=(-wi 3 -i 7)
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 declare -A SCORES=([A]="" [B]="")

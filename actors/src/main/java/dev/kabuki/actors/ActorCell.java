@@ -534,14 +534,14 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
                     break batches;
                 }
             }
+            if (mailbox.isEmpty() && !hasUnstashed()) {
+                break;
+            }
             sweepAsks(); // an actor that never falls idle must still drop completed asks
             // Throughput used up with messages left: yield the thread if other work waits for
             // it, keeping the token (re-submitting while SCHEDULED is what a winning
             // trySchedule would do, minus two CASes). With nothing waiting, yielding would only
             // bring this actor straight back: go on with the next batch instead.
-            if (mailbox.isEmpty() && !hasUnstashed()) {
-                break;
-            }
             if (blocking) {
                 if (system.blockingPool().hasQueuedWork()) {
                     system.blockingPool().execute(this); // FIFO: behind the waiting work

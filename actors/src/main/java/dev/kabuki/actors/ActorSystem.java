@@ -343,7 +343,8 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         BlockingPoolMetrics b = blocking.metrics();
         return new RuntimeMetrics(c.workers(), c.aliveTasks(), c.globalQueueDepth(),
                 c.localQueueDepth(), c.localQueueDepths(), c.steals(), c.parks(),
-                c.parkedWorkers(), c.searchingWorkers(), b.liveThreads(), b.idleThreads(), b.queuedTasks(), b.aliveTasks(),
+                c.parkedWorkers(), c.searchingWorkers(),
+                b.liveThreads(), b.idleThreads(), b.queuedTasks(), b.aliveTasks(),
                 timer.pendingCount());
     }
 

@@ -43,14 +43,8 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(expect = FORBIDDEN, desc = "any other outcome")
 @State
 public class CloseWhileRunningTest {
-    private final MailboxStatus status = new MailboxStatus();
-
     /** The consumer holds the token (SCHEDULED). */
-    public CloseWhileRunningTest() {
-        if (!status.trySchedule()) {
-            throw new IllegalStateException("a fresh status must be IDLE");
-        }
-    }
+    private final MailboxStatus status = MailboxStates.scheduled();
 
     /** Closes the mailbox, then tries to take the token to drain it. */
     @Actor

@@ -35,16 +35,10 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(expect = FORBIDDEN, desc = "an empty queue of capacity 1 rejected the message")
 @State
 public class IdleRaceBoundedTest {
-    private final MailboxStatus status = new MailboxStatus();
+    /** The consumer holds the token (SCHEDULED), the queue is empty. */
+    private final MailboxStatus status = MailboxStates.scheduled();
     private final BoundedMessageQueue<Object> queue =
             new BoundedMessageQueue<>(1, OverflowPolicy.FAIL);
-
-    /** The consumer holds the token (SCHEDULED), the queue is empty. */
-    public IdleRaceBoundedTest() {
-        if (!status.trySchedule()) {
-            throw new IllegalStateException("a fresh status must be IDLE");
-        }
-    }
 
     /** Sender: append (if accepted), then try to schedule the mailbox. */
     @Actor

@@ -33,15 +33,9 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(id = "true, true", expect = FORBIDDEN, desc = "token taken twice")
 @State
 public class IdleRaceSystemLaneTest {
-    private final MailboxStatus status = new MailboxStatus();
-    private final SystemMessageQueue<Object> lane = new SystemMessageQueue<>();
-
     /** The consumer holds the token (SCHEDULED), the lane is empty. */
-    public IdleRaceSystemLaneTest() {
-        if (!status.trySchedule()) {
-            throw new IllegalStateException("a fresh status must be IDLE");
-        }
-    }
+    private final MailboxStatus status = MailboxStates.scheduled();
+    private final SystemMessageQueue<Object> lane = new SystemMessageQueue<>();
 
     /** Sender of a system signal: push, then try to schedule the mailbox. */
     @Actor

@@ -34,15 +34,9 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(id = "true, true", expect = FORBIDDEN, desc = "token taken twice")
 @State
 public class IdleRaceTest {
-    private final MailboxStatus status = new MailboxStatus();
-    private final ManyToOneMessageQueue<Object> queue = new ManyToOneMessageQueue<>();
-
     /** The consumer holds the token (SCHEDULED), the queue is empty. */
-    public IdleRaceTest() {
-        if (!status.trySchedule()) {
-            throw new IllegalStateException("a fresh status must be IDLE");
-        }
-    }
+    private final MailboxStatus status = MailboxStates.scheduled();
+    private final ManyToOneMessageQueue<Object> queue = new ManyToOneMessageQueue<>();
 
     /** Sender: append, then try to schedule the mailbox. */
     @Actor

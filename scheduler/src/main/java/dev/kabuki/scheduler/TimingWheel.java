@@ -383,8 +383,8 @@ public final class TimingWheel implements Timer, AutoCloseable {
     // ---------------------------------------------------------------- cancellation hand-off
 
     /**
-     * Called by {@link TimerEntry#cancel()} after it won: count it and, if the entry is already
-     * in a bucket, hand it to the owner to unlink. One still in the incoming stack is dropped by
+     * Called by {@link TimerEntry#cancel()} after it won: if the entry is already in a bucket,
+     * hand it to the owner to unlink. One still in the incoming stack is dropped by
      * the owner when it takes it in (see {@link TimerEntry}).
      */
     void cancelled(TimerEntry e, boolean inWheel) {

@@ -111,8 +111,9 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             abandon(task, abandonedAtShutdown());
             return;
         }
-        if (Thread.currentThread() instanceof WorkerThread wt && wt.worker.dispatcher == this) {
-            wt.worker.scheduleLocal(task);
+        Worker own = callingWorker();
+        if (own != null) {
+            own.scheduleLocal(task);
         } else {
             inject.push(task);
             notifyParked();
@@ -131,8 +132,9 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     @Override
     public void executeYielded(Task task) {
         Objects.requireNonNull(task, "task");
-        if (!terminated && Thread.currentThread() instanceof WorkerThread wt && wt.worker.dispatcher == this) {
-            wt.worker.queue.pushBack(task, inject);
+        Worker own = callingWorker();
+        if (!terminated && own != null) {
+            own.queue.pushBack(task, inject);
             notifyParked();
         } else {
             execute(task);
@@ -146,10 +148,14 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
      */
     @Override
     public boolean hasQueuedWork() {
-        if (Thread.currentThread() instanceof WorkerThread wt && wt.worker.dispatcher == this) {
-            return wt.worker.hasLocalWork() || !inject.isEmpty();
-        }
-        return true;
+        Worker own = callingWorker();
+        return own == null || own.hasLocalWork() || !inject.isEmpty();
+    }
+
+    /** The calling thread's worker if it is one of this dispatcher's, else null. */
+    private Worker callingWorker() {
+        return Thread.currentThread() instanceof WorkerThread wt && wt.worker.dispatcher == this
+                ? wt.worker : null;
     }
 
     /**
@@ -236,7 +242,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         if (shutdownReport != null) {
             return shutdownReport;
         }
-        if (Thread.currentThread() instanceof WorkerThread wt && wt.worker.dispatcher == this) {
+        if (callingWorker() != null) {
             throw new IllegalStateException("shutdown() called from one of this dispatcher's own"
                     + " worker threads; call it from outside the runtime");
         }
