@@ -1,17 +1,17 @@
 package dev.kabuki.actors;
 
-import dev.kabuki.mailbox.BoundedMessageQueue;
-import dev.kabuki.mailbox.MailboxStatus;
-import dev.kabuki.mailbox.ManyToOneMessageQueue;
-import dev.kabuki.mailbox.MessageQueue;
 import dev.kabuki.mailbox.OverflowPolicy;
-import dev.kabuki.mailbox.SystemMessageQueue;
+import dev.kabuki.mailbox.internal.BoundedMessageQueue;
+import dev.kabuki.mailbox.internal.ManyToOneMessageQueue;
+import dev.kabuki.mailbox.internal.MessageQueue;
+import dev.kabuki.scheduler.Cancellable;
 import dev.kabuki.scheduler.JoinHandle;
-import dev.kabuki.scheduler.Promise;
-import dev.kabuki.scheduler.Task;
-import dev.kabuki.scheduler.Timer;
+import dev.kabuki.scheduler.internal.Promise;
+import dev.kabuki.scheduler.internal.Task;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -23,69 +23,53 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One actor: its mailbox, its state and the task that runs it. The cell is at once the actor's
- * {@link ActorRef}, its {@link ActorContext} and the {@link Task} the core dispatcher runs (one
- * object per actor besides the mailbox queue and the user's actor instance).
+ * One actor's lifecycle and supervision, and its faces to the world: it is at once the actor's
+ * {@link ActorRef}, its {@link ActorContext} and the {@link MailboxConsumer} its {@link Mailbox}
+ * drives. The mailbox decides when the actor runs; this class decides what a message or a
+ * signal does to it.
  *
- * <h2>State</h2>
- * A {@link MailboxStatus}: IDLE (nothing to do, not queued), SCHEDULED (queued on the
- * dispatcher or running: whoever holds this token is the only consumer), CLOSED (stopped;
- * terminal). Ordinary messages wait in a {@link ManyToOneMessageQueue}; system messages (stop,
- * child terminated) in a {@link SystemMessageQueue}, processed first.
- *
- * <h2>The path of a message</h2>
+ * <h2>Lifecycle</h2>
  * <ol>
- *   <li>{@code tell} appends the message to the queue;</li>
- *   <li>then tries IDLE→SCHEDULED with one CAS; only the winner hands the cell to the
- *       dispatcher;</li>
- *   <li>an activation ({@link #run()}) processes system messages, then up to {@code throughput}
- *       messages. With messages left, it re-submits itself keeping the token if other work waits
- *       for its thread, and otherwise goes on with another batch. Once the mailbox looks empty
- *       it sets IDLE and re-checks both queues: a message that arrived after the last poll but
- *       before IDLE would otherwise be stranded, so if either queue is non-empty it tries
- *       IDLE→SCHEDULED again (the sender's CAS and this one race; exactly one wins and
- *       schedules).</li>
+ *   <li>Started: the first activation runs {@code onStart}.</li>
+ *   <li>Running: {@link #invoke} hands each message to {@code receive}; an exception goes to
+ *       the supervision strategy ({@link #handleFailure}).</li>
+ *   <li>Suspended (a restart): ordinary messages wait while the children stop and the backoff
+ *       runs; a RESTART signal then makes the fresh instance.</li>
+ *   <li>Stopping ({@link #beginStop}): ordinary messages wait (and go to dead letters at the
+ *       end); the children are told to stop; when the last one has terminated, or at once
+ *       without children, {@link #finishStop} runs {@code onStop} once and
+ *       {@link #terminate}s: stashed messages to dead letters, pending asks failed, watchers and
+ *       the parent told. The mailbox then closes and drains itself.</li>
  * </ol>
- * Invariants: the cell runs on one thread at a time (only the SCHEDULED owner runs it, and it
- * is scheduled only from IDLE); messages from one sender are appended in send order and polled
- * in queue order; every message is processed, or after CLOSED drained to dead letters.
+ * Whatever ends the actor (a stop, a failure, an exception escaping the library's own code, an
+ * activation its dispatcher refused), it ends through {@link #terminate}, once.
  *
- * <h2>Stopping</h2>
- * A STOP system message makes the actor stop processing ordinary messages and stop its
- * children; when the last child reports CHILD_TERMINATED (or there were none) it runs
- * {@code onStop} once, sets CLOSED, drains its queue to dead letters, fails pending asks and
- * tells its parent. A sender that finds the cell CLOSED after appending claims the closed
- * mailbox's drain token and drains the queue itself, so a message racing with the stop still
- * reaches dead letters.
- *
- * <h2>Memory ordering</h2>
- * Status changes are volatile CASes; the queue's own hand-off publishes each message to the
- * consumer. The actor and the cell's actor-side state ({@code actor}, {@code children},
- * {@code stopping}) are touched only by the token holder; consecutive activations on different
- * workers are ordered by the token (released by one CAS, taken by the next).
+ * <h2>Who writes what</h2>
+ * The actor-side fields ({@code actor}, {@code children}, {@code stopping}, {@code suspended},
+ * the stash, {@code watching}, the restart counters) are touched only by the thread holding the
+ * mailbox token (see {@link Mailbox}), so they need no synchronization. {@code terminated},
+ * {@code pendingAsks}, {@code watchers} and {@code timers} are read by other threads: volatile or
+ * concurrent.
  */
-final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
+final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsumer<M> {
     private static final Logger LOG = LoggerFactory.getLogger(ActorCell.class);
 
     private final ActorSystem system;
     private final ActorCell<?> parent;
     private final String name;
     private final Supplier<? extends Actor<M>> factory;
-    private final MessageQueue<M> mailbox;
     private final ActorOptions options;
-    private final int throughput;
-    private final boolean blocking;
+    private final Mailbox<M> mailbox;
 
-    /** IDLE / SCHEDULED / CLOSED: who may run this cell (see {@link MailboxStatus}). */
-    private final MailboxStatus status = new MailboxStatus();
-    private final SystemMessageQueue<SystemMessage> systemQueue = new SystemMessageQueue<>();
     /** Asks waiting for a reply from this actor; allocated on first use. */
     private volatile PendingAsks pendingAsks;
     /** Actors watching this one (their notifications); allocated on first use. */
     private volatile Set<Runnable> watchers;
+    /** Timers to self, cancelled at stop and at restart; allocated on first use. */
+    private volatile Set<JoinHandle<?>> timers;
     private volatile boolean terminated;
 
-    // Actor-side state: only the thread running the activation touches these.
+    // Actor-side state: only the mailbox token holder touches these.
     private Actor<M> actor;
     private Map<String, ActorCell<?>> children;
     private boolean started;
@@ -96,11 +80,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     /** Actors this one watches, with the notification registered on each; first use. */
     private Map<ActorCell<?>, Runnable> watching;
     /** Messages set aside by {@link #stash}; first use. */
-    private java.util.ArrayDeque<M> stash;
-    /** Unstashed messages, handled before the mailbox; first use. */
-    private java.util.ArrayDeque<M> unstashed;
-    /** Timers to self, cancelled at stop; first use. */
-    private volatile Set<Timer.Cancellable> timers;
+    private ArrayDeque<M> stash;
     private int restartsInWindow;
     private long windowStartNanos;
 
@@ -116,38 +96,28 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         this.factory = factory;
         this.actor = instance;
         this.options = options;
-        this.throughput = options.throughput() > 0 ? options.throughput() : defaultThroughput;
-        this.blocking = options.blocking() || instance.getClass().isAnnotationPresent(Blocking.class);
-        this.mailbox = options.mailboxCapacity() == 0
+        boolean blocking = options.blocking() || instance.getClass().isAnnotationPresent(Blocking.class);
+        MessageQueue<M> queue = options.mailboxCapacity() == 0
                 ? new ManyToOneMessageQueue<>()
                 : new BoundedMessageQueue<>(options.mailboxCapacity(), options.overflowPolicy());
+        this.mailbox = new Mailbox<>(this, queue,
+                options.throughput() > 0 ? options.throughput() : defaultThroughput,
+                blocking ? system.blockingActivations() : system.coreActivations());
     }
 
     /** Queues the first activation, which runs onStart. */
     void start() {
-        if (status.trySchedule()) {
-            schedule();
-        }
-    }
-
-    /** Hands this cell (its token held) to its dispatcher. */
-    private void schedule() {
-        if (blocking) {
-            system.blockingPool().execute(this);
-        } else {
-            system.coreDispatcher().execute(this);
-        }
+        mailbox.start();
     }
 
     boolean runsOnBlockingDispatcher() {
-        return blocking;
+        return mailbox.runsOn(system.blockingActivations());
     }
 
     // ---------------------------------------------------------------- ActorRef
 
     /** What a send did with its message. */
     private enum Sent {
-        /** Appended to the mailbox. */
         DELIVERED,
         /** The actor has stopped: the message went to dead letters. */
         RECIPIENT_STOPPED,
@@ -156,29 +126,28 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     }
 
     /** The one send path of tell, tryTell and ask. Any thread; never blocks. */
-    private Sent offer(M message) {
+    private Sent send(M message) {
         Objects.requireNonNull(message, "message");
-        if (status.isClosed()) {
-            system.deadLetters().publish(message, path(), "recipient stopped");
-            return Sent.RECIPIENT_STOPPED;
-        }
-        if (!mailbox.tryOffer(message)) {
-            if (options.overflowPolicy() == OverflowPolicy.DROP) {
-                system.deadLetters().publish(message, path(), "mailbox full (capacity " + options.mailboxCapacity() + ")");
+        switch (mailbox.offer(message)) {
+            case DELIVERED -> {
+                return Sent.DELIVERED;
             }
-            return Sent.MAILBOX_FULL;
+            case CLOSED -> {
+                deadLetter(message, "recipient stopped");
+                return Sent.RECIPIENT_STOPPED;
+            }
+            default -> {
+                if (options.overflowPolicy() == OverflowPolicy.DROP) {
+                    deadLetter(message, "mailbox full (capacity " + options.mailboxCapacity() + ")");
+                }
+                return Sent.MAILBOX_FULL;
+            }
         }
-        if (status.trySchedule()) {
-            schedule();
-        } else if (status.isClosed()) {
-            drainIfClosed(); // raced with the stop: the message must not stay in the queue
-        }
-        return Sent.DELIVERED;
     }
 
     @Override
     public void tell(M message) {
-        if (offer(message) == Sent.MAILBOX_FULL && options.overflowPolicy() == OverflowPolicy.FAIL) {
+        if (send(message) == Sent.MAILBOX_FULL && options.overflowPolicy() == OverflowPolicy.FAIL) {
             throw new MailboxFullException("mailbox of " + path() + " is full (capacity "
                     + options.mailboxCapacity() + "); message " + message.getClass().getName()
                     + " not delivered");
@@ -187,7 +156,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
 
     @Override
     public boolean tryTell(M message) {
-        return offer(message) == Sent.DELIVERED; // FAIL and full: the caller keeps the message
+        return send(message) == Sent.DELIVERED; // FAIL and full: the caller keeps the message
     }
 
     @Override
@@ -196,7 +165,8 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("ask timeout must be positive, got " + timeout);
         }
-        AskReplyRef<R> ask = new AskReplyRef<>(this, system.timer(), timeout);
+        AskReplyRef<R> ask = new AskReplyRef<>(this, system.timer(), timeout,
+                runsOnBlockingDispatcher() ? null : system.currentThreadDispatcher());
         Promise<R> promise = ask.promise;
         M message = request.apply(ask);
         Objects.requireNonNull(message, "the ask's request function returned null");
@@ -207,7 +177,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
             return promise; // the timer is shut: it abandoned the ask, which failed the promise
         }
         addPendingAsk(ask); // publishes message and timer to whoever fails the ask on a stop
-        if (offer(message) == Sent.MAILBOX_FULL) {
+        if (send(message) == Sent.MAILBOX_FULL) {
             // Full, under either policy (DROP has also sent it to dead letters): fail now
             // rather than wait out the timeout. A stopped target fails its pending asks itself.
             promise.fail(new MailboxFullException("the " + ask.describe() + " failed: mailbox of "
@@ -228,7 +198,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
 
     @Override
     public int mailboxDepth() {
-        return mailbox.size();
+        return mailbox.depth();
     }
 
     @Override
@@ -257,6 +227,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     public <C> ActorRef<C> spawn(String childName, Supplier<? extends Actor<C>> childFactory, ActorOptions childOptions) {
         ActorSystem.validateName(childName);
         Objects.requireNonNull(childFactory, "factory");
+        Objects.requireNonNull(childOptions, "options");
         if (children == null) {
             children = new HashMap<>();
         }
@@ -275,41 +246,30 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         if (!(child instanceof ActorCell<?> c) || c.parent != this) {
             throw new IllegalArgumentException(child + " is not a child of " + path());
         }
-        c.sendSystem(new SystemMessage(SystemMessage.STOP, null, null));
+        c.stopAsync();
     }
 
     @Override
     public void stopSelf() {
-        sendSystem(new SystemMessage(SystemMessage.STOP, null, null));
+        stopAsync();
     }
 
     @Override
     public void stash(M message) {
         Objects.requireNonNull(message, "message");
         if (stash == null) {
-            stash = new java.util.ArrayDeque<>();
+            stash = new ArrayDeque<>();
         }
         stash.addLast(message);
     }
 
     @Override
     public void unstashAll() {
-        if (stash == null || stash.isEmpty()) {
-            return;
-        }
-        if (unstashed == null || unstashed.isEmpty()) {
-            unstashed = stash; // hand the whole deque over
+        ArrayDeque<M> s = stash;
+        if (s != null && !s.isEmpty()) {
             stash = null;
-        } else {
-            // Unstashing again before the earlier batch was handled: keep stash order first.
-            stash.addAll(unstashed);
-            unstashed = stash;
-            stash = null;
+            mailbox.prepend(s);
         }
-    }
-
-    private boolean hasUnstashed() {
-        return unstashed != null && !unstashed.isEmpty();
     }
 
     @Override
@@ -332,7 +292,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         if (watching.containsKey(t)) {
             return;
         }
-        Runnable notify = () -> sendSystem(new SystemMessage(SystemMessage.TERMINATED, t, null, message));
+        Runnable notify = () -> mailbox.offerSystem(new SystemMessage.Terminated(t, message));
         watching.put(t, notify);
         t.addWatcher(notify);
     }
@@ -348,89 +308,55 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
     }
 
     @Override
-    public Timer.Cancellable scheduleOnce(Duration delay, M message) {
+    public Cancellable scheduleOnce(Duration delay, M message) {
         Objects.requireNonNull(message, "message");
-        SelfTimer timer = new SelfTimer(message, 0);
-        timer.arm(delay);
-        return timer;
+        return addTimer(system.schedule(delay, () -> tellFromTimer(message)));
     }
 
     @Override
-    public Timer.Cancellable scheduleAtFixedRate(Duration initialDelay, Duration period, M message) {
+    public Cancellable scheduleAtFixedRate(Duration initialDelay, Duration period, M message) {
         Objects.requireNonNull(message, "message");
-        if (period.isNegative() || period.isZero()) {
-            throw new IllegalArgumentException("period must be positive, got " + period);
-        }
-        SelfTimer timer = new SelfTimer(message, period.toNanos());
-        timer.arm(initialDelay);
-        return timer;
+        return addTimer(system.scheduleAtFixedRate(initialDelay, period, () -> tellFromTimer(message)));
     }
 
-    /** A timer that tells this actor a message, once or periodically. */
-    private final class SelfTimer implements Task, Timer.Cancellable {
-        private final M message;
-        private final long periodNanos;
-        private volatile boolean cancelled;
-        private volatile Timer.Cancellable entry;
-
-        SelfTimer(M message, long periodNanos) {
-            this.message = message;
-            this.periodNanos = periodNanos;
-            if (timers == null) {
-                timers = ConcurrentHashMap.newKeySet();
-            }
-            timers.add(this);
+    /**
+     * A timer to self is a task of the core dispatcher that tells the message (the runtime's one
+     * fixed-rate logic, {@code scheduleAtFixedRate}, for periodic ones); kept until it completes,
+     * so that a stop or a restart can cancel it.
+     */
+    private Cancellable addTimer(JoinHandle<Void> handle) {
+        Set<JoinHandle<?>> set = timers;
+        if (set == null) {
+            set = ConcurrentHashMap.newKeySet();
+            timers = set;
         }
-
-        void arm(Duration delay) {
-            entry = system.timer().schedule(delay, this);
-            if (cancelled) {
-                entry.cancel();
-            }
+        set.add(handle);
+        Set<JoinHandle<?>> registered = set;
+        handle.whenComplete((v, e) -> registered.remove(handle));
+        if (terminated) {
+            handle.abort(); // stopped meanwhile (a timer set from outside the actor's thread)
         }
+        return handle::abort;
+    }
 
-        @Override
-        public void run() {
-            if (cancelled || terminated) {
-                return;
-            }
-            try {
-                tell(message);
-            } catch (MailboxFullException full) {
-                system.deadLetters().publish(message, path(), "timer message: " + full.getMessage());
-            }
-            if (periodNanos > 0) {
-                arm(Duration.ofNanos(periodNanos));
-            } else {
-                Set<Timer.Cancellable> set = timers;
-                if (set != null) {
-                    set.remove(this);
-                }
-            }
-        }
-
-        @Override
-        public void abandon(Throwable reason) {
-            // The system is shutting down; the actor stops with it.
-        }
-
-        @Override
-        public boolean cancel() {
-            if (cancelled) {
-                return false;
-            }
-            cancelled = true;
-            Timer.Cancellable e = entry;
-            if (e != null) {
-                e.cancel();
-            }
-            Set<Timer.Cancellable> set = timers;
-            if (set != null) {
-                set.remove(this);
-            }
-            return true;
+    private void tellFromTimer(M message) {
+        try {
+            tell(message);
+        } catch (MailboxFullException full) {
+            deadLetter(message, "timer message: " + full.getMessage());
         }
     }
+
+    private void cancelTimers() {
+        Set<JoinHandle<?>> ts = timers;
+        if (ts != null) {
+            for (JoinHandle<?> t : List.copyOf(ts)) {
+                t.abort();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- death watch, stop
 
     void addWatcher(Runnable notify) {
         Set<Runnable> set = watchers;
@@ -456,123 +382,28 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
     }
 
-    /** Stops this actor from outside (the system, its parent). */
+    /** Stops this actor from any thread (the system, its parent, itself). */
     void stopAsync() {
-        sendSystem(new SystemMessage(SystemMessage.STOP, null, null));
+        mailbox.offerSystem(SystemMessage.STOP);
     }
 
-    boolean isTerminated() {
-        return terminated;
-    }
+    // ---------------------------------------------------------------- MailboxConsumer
 
-    // ---------------------------------------------------------------- system lane
-
-    private void sendSystem(SystemMessage m) {
-        systemQueue.push(m);
-        if (status.trySchedule()) {
-            schedule();
-        }
-        // Closed: a stopped actor ignores further system messages.
-    }
-
-    /** Handles queued system messages; returns true if the actor has terminated. */
-    private boolean processSystemMessages() {
-        SystemMessage s;
-        while ((s = systemQueue.poll()) != null) {
-            switch (s.kind) {
-                case SystemMessage.STOP -> beginStop();
-                case SystemMessage.CHILD_TERMINATED -> {
-                    if (children != null) {
-                        children.remove(s.child.name);
-                    }
-                    if (children == null || children.isEmpty()) {
-                        if (stopping) {
-                            finishStop();
-                        } else if (suspended && restartCause != null) {
-                            restartAfterBackoff();
-                        }
-                    }
-                }
-                case SystemMessage.CHILD_FAILED -> handleFailure(s.cause, null);
-                case SystemMessage.TERMINATED -> deliverTerminated(s);
-                case SystemMessage.RESTART -> restartNow();
-                default -> throw new IllegalStateException("unknown system message " + s.kind);
-            }
-            if (terminated) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    // ---------------------------------------------------------------- activation
-
-    /** One activation; the caller holds the mailbox token (SCHEDULED). */
     @Override
-    public void run() {
-        if (!started) {
-            started = true;
-            if (!startInstance()) {
-                return;
-            }
-        }
-        if (!systemQueue.isEmpty() && processSystemMessages()) {
+    public void startIfNew() {
+        if (started) {
             return;
         }
-        batches:
-        while (!stopping && !suspended) {
-            for (int i = 0; i < throughput; i++) {
-                M m = hasUnstashed() ? unstashed.pollFirst() : mailbox.poll();
-                if (m == null) {
-                    break batches;
-                }
-                invoke(m);
-                if (terminated || (!systemQueue.isEmpty() && processSystemMessages())) {
-                    return; // terminated: finishStop released the token already
-                }
-                if (stopping || suspended) {
-                    break batches;
-                }
-            }
-            if (mailbox.isEmpty() && !hasUnstashed()) {
-                break;
-            }
-            sweepAsks(); // an actor that never falls idle must still drop completed asks
-            // Throughput used up with messages left: yield the thread if other work waits for
-            // it, keeping the token (re-submitting while SCHEDULED is what a winning
-            // trySchedule would do, minus two CASes). With nothing waiting, yielding would only
-            // bring this actor straight back: go on with the next batch instead.
-            if (blocking) {
-                if (system.blockingPool().hasQueuedWork()) {
-                    system.blockingPool().execute(this); // FIFO: behind the waiting work
-                    return;
-                }
-            } else if (system.coreDispatcher().hasQueuedWork()) {
-                system.coreDispatcher().executeYielded(this);
-                return;
-            }
-        }
-        sweepAsks();
-        status.setIdle();
-        // The idle race: a message or signal that arrived after the last poll must not be
-        // stranded. Its sender's trySchedule lost to us; re-check, and race it again.
-        if (((!stopping && !suspended && (!mailbox.isEmpty() || hasUnstashed())) || !systemQueue.isEmpty())
-                && status.trySchedule()) {
-            schedule();
-        }
-    }
-
-    /** Runs onStart on the first instance; false if the actor terminated instead. */
-    private boolean startInstance() {
+        started = true;
         try {
             actor.onStart(this);
         } catch (Throwable t) {
             handleFailure(t, null);
         }
-        return !terminated;
     }
 
-    private void invoke(M message) {
+    @Override
+    public void invoke(M message) {
         try {
             actor.receive(this, message);
         } catch (Throwable t) {
@@ -580,35 +411,113 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
     }
 
+    @Override
+    public void invokeSystem(SystemMessage signal) {
+        switch (signal) {
+            case SystemMessage.Stop s -> beginStop();
+            case SystemMessage.ChildTerminated ct -> childTerminated(ct.child());
+            case SystemMessage.ChildFailed cf -> handleFailure(cf.cause(), null);
+            case SystemMessage.Restart r -> restartNow();
+            case SystemMessage.Terminated t -> deliverTerminated(t);
+        }
+    }
+
+    @Override
+    public boolean acceptsMessages() {
+        return !stopping && !suspended;
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return terminated;
+    }
+
+    @Override
+    public void beforeIdle() {
+        PendingAsks asks = pendingAsks;
+        if (asks != null) {
+            asks.sweepIfDue(); // an actor that asked a lot must drop completed asks
+        }
+    }
+
+    @Override
+    public void activationEscaped(Throwable escaped) {
+        try {
+            LOG.error("actor {}: {} escaped the runtime's own code during an activation; stopping the actor",
+                    path(), ThrowableDescription.of(escaped), ThrowableDescription.loggable(escaped));
+            if (!terminated) {
+                beginStop(true);
+            }
+        } catch (Throwable again) {
+            terminateQuietly(again);
+        }
+    }
+
+    @Override
+    public void activationRefused(Throwable cause) {
+        try {
+            LOG.error("actor {}: its dispatcher refused to run it ({}); stopping the actor",
+                    path(), ThrowableDescription.of(cause), ThrowableDescription.loggable(cause));
+            beginStop(true);
+        } catch (Throwable again) {
+            terminateQuietly(again);
+        }
+    }
+
+    @Override
+    public void abandonedAtShutdown(Throwable reason) {
+        system.actorAbandoned();
+        terminateQuietly(reason);
+    }
+
+    @Override
+    public void deadLetter(Object message, String reason) {
+        system.deadLetters().publish(message, path(), reason);
+    }
+
+    private void childTerminated(ActorCell<?> child) {
+        if (children != null) {
+            children.remove(child.name);
+        }
+        if (children == null || children.isEmpty()) {
+            if (stopping) {
+                finishStop();
+            } else if (suspended && restartCause != null) {
+                restartAfterBackoff();
+            }
+        }
+    }
+
     @SuppressWarnings("unchecked")
-    private void deliverTerminated(SystemMessage s) {
-        if (watching == null || watching.remove(s.child) == null || stopping) {
+    private void deliverTerminated(SystemMessage.Terminated t) {
+        if (watching == null || watching.remove(t.actor()) == null || stopping) {
             return; // unwatched meanwhile, or this actor is stopping itself
         }
-        if (s.message != null) {
-            invoke((M) s.message);
+        if (t.message() != null) {
+            invoke((M) t.message());
             return;
         }
         try {
-            actor.onTerminated(this, s.child);
-        } catch (Throwable t) {
-            handleFailure(t, null);
+            actor.onTerminated(this, t.actor());
+        } catch (Throwable e) {
+            handleFailure(e, null);
         }
     }
 
     // ---------------------------------------------------------------- supervision
 
-    /** Applies this actor's supervision strategy to a failure. Actor thread only. */
+    /** Applies this actor's supervision strategy to a failure. Token holder only. */
     private void handleFailure(Throwable cause, Object message) {
         if (stopping) {
             return;
         }
         if (message != null) {
-            LOG.error("actor {} failed processing {}", path(), message.getClass().getName(), cause);
-            system.deadLetters().publish(message, path(), "the actor failed processing it: " + cause);
+            LOG.error("actor {} failed processing {}", path(), message.getClass().getName(),
+                    ThrowableDescription.loggable(cause));
+            deadLetter(message, "the actor failed processing it: " + ThrowableDescription.of(cause));
             failAskOf(message, cause);
         } else {
-            LOG.error("actor {} failed", path(), cause);
+            LOG.error("actor {} failed", path(), ThrowableDescription.loggable(cause));
         }
         switch (options.supervision()) {
             case SupervisorStrategy.Resume r -> { }
@@ -616,7 +525,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
             case SupervisorStrategy.Escalate e -> {
                 beginStop();
                 if (parent != null) {
-                    parent.sendSystem(new SystemMessage(SystemMessage.CHILD_FAILED, this, cause));
+                    parent.mailbox.offerSystem(new SystemMessage.ChildFailed(this, cause));
                 } else {
                     LOG.error("actor {} escalated its failure to the root, which stops it", path());
                 }
@@ -640,6 +549,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         restartsInWindow++;
         suspended = true;
         restartCause = cause;
+        cancelTimers(); // the failed instance's timers must not fire into the fresh one
         if (children == null || children.isEmpty()) {
             restartAfterBackoff();
         } else {
@@ -657,17 +567,22 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
             restartNow();
             return;
         }
-        system.timer().schedule(Duration.ofNanos(backoff), new Task() {
-            @Override
-            public void run() {
-                sendSystem(new SystemMessage(SystemMessage.RESTART, null, null));
-            }
+        try {
+            system.timer().schedule(Duration.ofNanos(backoff), new Task() {
+                @Override
+                public void run() {
+                    mailbox.offerSystem(SystemMessage.RESTART);
+                }
 
-            @Override
-            public void abandon(Throwable reason) {
-                // Shutting down: the actor is stopped with the rest.
-            }
-        });
+                @Override
+                public void abandon(Throwable reason) {
+                    // Shutting down: the system's stop reaches this actor anyway.
+                }
+            });
+        } catch (RejectedExecutionException timerShutDown) {
+            // The runtime is shutting down: no restart; stop instead of waiting for one.
+            beginStop();
+        }
     }
 
     private void restartNow() {
@@ -686,8 +601,19 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
     }
 
+    // ---------------------------------------------------------------- stopping
+
     private void beginStop() {
-        if (stopping) {
+        beginStop(false);
+    }
+
+    /**
+     * Stops the children, then this actor ({@link #finishStop} once the last child has
+     * terminated). {@code again}: tell every child again even if already stopping (after a
+     * fault, a stop that was under way may not have reached them all). Token holder only.
+     */
+    private void beginStop(boolean again) {
+        if (stopping && !again) {
             return;
         }
         stopping = true;
@@ -704,42 +630,71 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         if (terminated) {
             return;
         }
-        if (actor != null) {
+        if (started && actor != null) {
             try {
                 actor.onStop(this);
             } catch (Throwable t) {
-                LOG.error("actor {} failed in onStop", path(), t);
+                LOG.error("actor {} failed in onStop", path(), ThrowableDescription.loggable(t));
             }
         }
-        closeAndNotify();
-        if (parent != null) {
-            parent.sendSystem(new SystemMessage(SystemMessage.CHILD_TERMINATED, this, null));
-        } else {
-            system.topLevelTerminated(this);
-        }
+        terminate();
     }
 
     /**
-     * Token holder of a closed mailbox: moves every queued message to dead letters and releases
-     * the token. The cell never runs again once closed, so the token makes the drainer the
-     * queue's single consumer.
+     * The end of the actor, whatever ended it; token holder, once (a second call does nothing).
+     * Everything that must not wait for anything else: stashed messages to dead letters,
+     * pending asks failed, timers cancelled, watchers and the parent told. The mailbox closes
+     * and drains itself when the activation sees {@link #isTerminated()}.
      */
-    private void drainHeld() {
-        M m;
-        while ((m = mailbox.poll()) != null) {
-            system.deadLetters().publish(m, path(), "recipient stopped");
+    private void terminate() {
+        if (terminated) {
+            return;
         }
-        status.setIdle();
+        terminated = true; // before reading pendingAsks: see addPendingAsk
+        try {
+            ArrayDeque<M> s = stash;
+            stash = null;
+            if (s != null) {
+                for (M m : s) {
+                    deadLetter(m, "recipient stopped (stashed)");
+                }
+            }
+            PendingAsks asks = pendingAsks;
+            if (asks != null) {
+                asks.close(this::failTerminated);
+            }
+            cancelTimers();
+            Set<Runnable> ws = watchers;
+            if (ws != null) {
+                for (Runnable notify : ws) {
+                    if (ws.remove(notify)) {
+                        notify.run();
+                    }
+                }
+            }
+            if (watching != null) {
+                for (Map.Entry<ActorCell<?>, Runnable> e : watching.entrySet()) {
+                    e.getKey().removeWatcher(e.getValue());
+                }
+                watching = null;
+            }
+        } finally {
+            system.actorTerminated();
+            if (parent != null) {
+                parent.mailbox.offerSystem(new SystemMessage.ChildTerminated(this));
+            } else {
+                system.topLevelTerminated(this);
+            }
+        }
     }
 
-    /**
-     * A message may have been appended after the last drain (a sender that raced the close):
-     * whoever finds the queue non-empty claims the drain token and drains; repeated until the
-     * queue stays empty.
-     */
-    private void drainIfClosed() {
-        while (!mailbox.isEmpty() && status.tryClaimDrain()) {
-            drainHeld();
+    /** {@link #terminate} that cannot throw: the last resort of a fault path. */
+    private void terminateQuietly(Throwable why) {
+        try {
+            terminate();
+        } catch (Throwable t) {
+            t.addSuppressed(why);
+            LOG.error("actor {}: failed to terminate cleanly", path(), ThrowableDescription.loggable(t));
         }
     }
 
@@ -747,7 +702,7 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
 
     /**
      * Registers an ask with this actor, so that its stop or failure fails the ask at once. The
-     * re-check of {@code terminated} after the push pairs with closeAndNotify, which writes
+     * re-check of {@code terminated} after the push pairs with {@link #terminate}, which writes
      * {@code terminated} before it reads {@code pendingAsks}: either the closer finds the ask,
      * or the asker sees {@code terminated} (a Dekker pattern on volatiles). Any thread.
      */
@@ -764,14 +719,6 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
         }
         if (!asks.add(pending) || terminated) {
             failTerminated(pending); // stopped meanwhile: the closer may have missed it
-        }
-    }
-
-    /** Token holder: drops completed asks once enough have piled up (see PendingAsks). */
-    private void sweepAsks() {
-        PendingAsks asks = pendingAsks;
-        if (asks != null) {
-            asks.sweepIfDue();
         }
     }
 
@@ -797,80 +744,5 @@ final class ActorCell<M> implements Task, ActorRef<M>, ActorContext<M> {
                 }
             });
         }
-    }
-
-    /** A system message: stop, or a child's termination. */
-    private static final class SystemMessage {
-        static final int STOP = 1;
-        static final int CHILD_TERMINATED = 2;
-        static final int CHILD_FAILED = 3;
-        static final int RESTART = 4;
-        static final int TERMINATED = 5;
-
-        final int kind;
-        final ActorCell<?> child;
-        final Throwable cause;
-        final Object message;
-
-        SystemMessage(int kind, ActorCell<?> child, Throwable cause) {
-            this(kind, child, cause, null);
-        }
-
-        SystemMessage(int kind, ActorCell<?> child, Throwable cause, Object message) {
-            this.kind = kind;
-            this.child = child;
-            this.cause = cause;
-            this.message = message;
-        }
-    }
-
-    /**
-     * CLOSED for good: queued messages to dead letters, pending asks failed. The caller holds
-     * the token (it runs the last activation, or was handed an abandoned one).
-     */
-    private void closeAndNotify() {
-        status.close();
-        terminated = true;
-        for (java.util.ArrayDeque<M> held : java.util.Arrays.asList(unstashed, stash)) {
-            if (held != null) {
-                for (M m : held) {
-                    system.deadLetters().publish(m, path(), "recipient stopped (stashed)");
-                }
-                held.clear();
-            }
-        }
-        drainHeld();
-        drainIfClosed();
-        PendingAsks asks = pendingAsks;
-        if (asks != null) {
-            asks.close(this::failTerminated);
-        }
-        Set<Runnable> ws = watchers;
-        if (ws != null) {
-            for (Runnable notify : ws) {
-                if (ws.remove(notify)) {
-                    notify.run();
-                }
-            }
-        }
-        Set<Timer.Cancellable> ts = timers;
-        if (ts != null) {
-            for (Timer.Cancellable t : ts) {
-                t.cancel();
-            }
-        }
-        if (watching != null) {
-            for (Map.Entry<ActorCell<?>, Runnable> e : watching.entrySet()) {
-                e.getKey().removeWatcher(e.getValue());
-            }
-            watching = null;
-        }
-    }
-
-    @Override
-    public void abandon(Throwable reason) {
-        // The runtime shut down before this activation could run: nothing will process the
-        // queue again, so its messages go to dead letters and its pending asks fail.
-        closeAndNotify();
     }
 }

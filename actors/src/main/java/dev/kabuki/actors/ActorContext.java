@@ -1,5 +1,7 @@
 package dev.kabuki.actors;
 
+import dev.kabuki.scheduler.Cancellable;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -76,7 +78,7 @@ public interface ActorContext<M> {
      *
      * @return a handle to cancel it
      */
-    dev.kabuki.scheduler.Timer.Cancellable scheduleOnce(java.time.Duration delay, M message);
+    Cancellable scheduleOnce(Duration delay, M message);
 
     /**
      * Sends {@code message} to this actor after {@code initialDelay} and then every
@@ -84,6 +86,5 @@ public interface ActorContext<M> {
      *
      * @return a handle to cancel it
      */
-    dev.kabuki.scheduler.Timer.Cancellable scheduleAtFixedRate(java.time.Duration initialDelay,
-                                                               java.time.Duration period, M message);
+    Cancellable scheduleAtFixedRate(Duration initialDelay, Duration period, M message);
 }

@@ -2,25 +2,30 @@ package dev.kabuki.actors;
 
 import dev.kabuki.blocking.BlockingPoolMetrics;
 import dev.kabuki.blocking.BlockingPoolShutdown;
-import dev.kabuki.blocking.ElasticBlockingPool;
-import dev.kabuki.scheduler.CoreDispatcher;
-import dev.kabuki.scheduler.CurrentThreadDispatcher;
+import dev.kabuki.blocking.internal.ElasticBlockingPool;
 import dev.kabuki.scheduler.DispatcherMetrics;
 import dev.kabuki.scheduler.DispatcherShutdown;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.JoinSet;
-import dev.kabuki.scheduler.Promise;
 import dev.kabuki.scheduler.TaskSpawner;
-import dev.kabuki.scheduler.ThreadHooks;
-import dev.kabuki.scheduler.TimingWheel;
-import dev.kabuki.scheduler.WorkStealingDispatcher;
+import dev.kabuki.scheduler.internal.CallableTask;
+import dev.kabuki.scheduler.internal.CoreDispatcher;
+import dev.kabuki.scheduler.internal.CurrentThreadDispatcher;
+import dev.kabuki.scheduler.internal.Promise;
+import dev.kabuki.scheduler.internal.Task;
+import dev.kabuki.scheduler.internal.ThreadHooks;
+import dev.kabuki.scheduler.internal.Timer;
+import dev.kabuki.scheduler.internal.TimingWheel;
+import dev.kabuki.scheduler.internal.WorkStealingDispatcher;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +76,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         CURRENT_THREAD
     }
 
+    /** The system whose thread (worker, blocking, timer) the current thread is, if any. */
+    private static final ThreadLocal<ActorSystem> OWN_SYSTEM = new ThreadLocal<>();
+
     private final String name;
     private final Flavor flavor;
     private final TimingWheel timer;
@@ -85,38 +93,62 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     private final ConcurrentHashMap<String, ActorCell<?>> topLevel = new ConcurrentHashMap<>();
     /** Completed when shutdown has begun and the last top-level actor has terminated. */
     private final Promise<Void> allActorsStopped = new Promise<>(null);
+    /** Where actor activations run: the core dispatcher, and the blocking pool (tagged actors). */
+    private final ActivationDispatcher coreActivations;
+    private final ActivationDispatcher blockingActivations;
+    /** Actors spawned and not yet terminated. */
+    private final LongAdder liveActors = new LongAdder();
+    /** Actors the shutdown abandoned: terminated without onStop because no thread would run it. */
+    private final AtomicInteger abandonedActors = new AtomicInteger();
+    /** Completed with the report when the shutdown has finished. */
+    private final Promise<ShutdownReport> terminated = new Promise<>(null);
+    private final AtomicBoolean shutdownThreadStarted = new AtomicBoolean();
 
     private ActorSystem(Builder b, int workers) {
         this.name = b.threadNamePrefix;
         this.flavor = b.flavor;
         this.shutdownTimeout = b.shutdownTimeout;
         this.throughput = b.throughput;
-        // The pool is built (and so validated) before any thread starts; it reaches the timer,
-        // made next, through this reference.
-        AtomicReference<TimingWheel> timerRef = new AtomicReference<>();
-        this.blocking = ElasticBlockingPool.builder()
-                .maxBlockingThreads(b.maxBlockingThreads)
-                .threadKeepAlive(b.threadKeepAlive)
-                .blockingQueueCapacity(b.blockingQueueCapacity)
-                .threadNamePrefix(b.threadNamePrefix)
-                .onThreadStart(b.onThreadStart)
-                .onThreadStop(b.onThreadStop)
-                .timer((delay, action) -> timerRef.get().schedule(delay, action))
-                .build(); // validates every blocking setting; starts no thread
-        this.timer = new TimingWheel(timerThreadFactory(b));
-        timerRef.set(timer);
-        if (flavor == Flavor.MULTI_THREAD) {
-            this.core = WorkStealingDispatcher.builder()
-                    .workerThreads(workers)
-                    .busyWait(b.busyWait)
+        Runnable onStart = () -> {
+            OWN_SYSTEM.set(this);   // first: "is this one of my threads" must hold even if the user's hook throws
+            if (b.onThreadStart != null) {
+                b.onThreadStart.run();
+            }
+        };
+        Runnable onStop = b.onThreadStop;
+        this.timer = new TimingWheel(timerThreadFactory(b.threadNamePrefix, new ThreadHooks(onStart, onStop)));
+        try {
+            ElasticBlockingPool.Builder pool = ElasticBlockingPool.builder()
+                    .maxBlockingThreads(b.maxBlockingThreads)
+                    .threadKeepAlive(b.threadKeepAlive)
+                    .blockingQueueCapacity(b.blockingQueueCapacity)
                     .threadNamePrefix(b.threadNamePrefix)
-                    .onThreadStart(b.onThreadStart)
-                    .onThreadStop(b.onThreadStop)
-                    .timer(timer)
-                    .build();
-        } else {
-            this.core = new CurrentThreadDispatcher(b.threadNamePrefix, timer);
+                    .onThreadStart(onStart)
+                    .onThreadStop(onStop)
+                    .timer(timer);
+            if (b.blockingThreadFactory != null) {
+                pool.threadFactory(b.blockingThreadFactory);
+            }
+            this.blocking = pool.build(); // validates every blocking setting; starts no thread
+            if (flavor == Flavor.MULTI_THREAD) {
+                this.core = WorkStealingDispatcher.builder()
+                        .workerThreads(workers)
+                        .busyWait(b.busyWait)
+                        .threadNamePrefix(b.threadNamePrefix)
+                        .onThreadStart(onStart)
+                        .onThreadStop(onStop)
+                        .timer(timer)
+                        .build();
+            } else {
+                this.core = new CurrentThreadDispatcher(b.threadNamePrefix, timer);
+            }
+        } catch (RuntimeException | Error e) {
+            timer.shutdown();
+            throw e;
         }
+        timer.handCompletionsTo(core); // callbacks of timed-out handles run on the core, not the timer thread
+        this.coreActivations = new CoreActivations(core, timer);
+        this.blockingActivations = new BlockingActivations(blocking, coreActivations);
         LOG.debug("actor system '{}' started: flavor={}, workerThreads={}, maxBlockingThreads={},"
                         + " threadKeepAlive={}, blockingQueueCapacity={}, shutdownTimeout={}",
                 name, flavor, flavor == Flavor.MULTI_THREAD ? workers : 0, b.maxBlockingThreads,
@@ -124,10 +156,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
                         : b.blockingQueueCapacity, shutdownTimeout);
     }
 
-    private static ThreadFactory timerThreadFactory(Builder b) {
-        ThreadHooks hooks = new ThreadHooks(b.onThreadStart, b.onThreadStop);
+    private static ThreadFactory timerThreadFactory(String prefix, ThreadHooks hooks) {
         return r -> {
-            Thread t = new Thread(hooks.around(r), b.threadNamePrefix + "-timer");
+            Thread t = new Thread(hooks.around(r), prefix + "-timer");
             t.setDaemon(false);
             return t;
         };
@@ -209,7 +240,19 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     <M> ActorCell<M> newCell(ActorCell<?> parent, String actorName, Supplier<? extends Actor<M>> factory,
                              ActorOptions options) {
         Actor<M> instance = Objects.requireNonNull(factory.get(), "actor factory returned null");
-        return new ActorCell<>(this, parent, actorName, factory, instance, options, throughput);
+        ActorCell<M> cell = new ActorCell<>(this, parent, actorName, factory, instance, options, throughput);
+        liveActors.increment();
+        return cell;
+    }
+
+    /** An actor has terminated (whatever ended it). */
+    void actorTerminated() {
+        liveActors.decrement();
+    }
+
+    /** The shutdown abandoned an actor: no thread would run it again, its onStop did not run. */
+    void actorAbandoned() {
+        abandonedActors.incrementAndGet();
     }
 
     void topLevelTerminated(ActorCell<?> cell) {
@@ -237,12 +280,19 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      */
     @Override
     public <T> JoinHandle<T> spawn(Callable<T> body) {
+        if (closing) {
+            return rejected(body);
+        }
         return core.spawn(body);
     }
 
     /** Spawns a non-blocking task with no value; see {@link #spawn(Callable)}. */
     public JoinHandle<Void> spawn(Runnable body) {
-        return core.spawn(body);
+        Objects.requireNonNull(body, "task body");
+        return spawn(() -> {
+            body.run();
+            return null;
+        });
     }
 
     /**
@@ -269,7 +319,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     }
 
     private <T> JoinHandle<T> rejected(Callable<T> body) {
-        dev.kabuki.scheduler.CallableTask<T> t = new dev.kabuki.scheduler.CallableTask<>(body, timer);
+        CallableTask<T> t = new CallableTask<>(body, timer);
         t.abandon(new RejectedExecutionException("kabuki runtime '" + name
                 + "' is shut down; the task was not run"));
         return t;
@@ -280,13 +330,17 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      * {@link CoreDispatcher#schedule}. Never blocks.
      */
     public <T> JoinHandle<T> schedule(Duration delay, Callable<T> body) {
+        if (closing) {
+            Objects.requireNonNull(delay, "delay");
+            return rejected(body);
+        }
         return core.schedule(delay, body);
     }
 
     /** Runs {@code body} on the core dispatcher after {@code delay}. Never blocks. */
     public JoinHandle<Void> schedule(Duration delay, Runnable body) {
         Objects.requireNonNull(body, "task body");
-        return core.schedule(delay, () -> {
+        return schedule(delay, () -> {
             body.run();
             return null;
         });
@@ -297,6 +351,13 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      * {@link CoreDispatcher#scheduleAtFixedRate}. Abort the handle to stop it. Never blocks.
      */
     public JoinHandle<Void> scheduleAtFixedRate(Duration initialDelay, Duration period, Runnable body) {
+        if (closing) {
+            Objects.requireNonNull(body, "task body");
+            return rejected(() -> {
+                body.run();
+                return null;
+            });
+        }
         return core.scheduleAtFixedRate(initialDelay, period, body);
     }
 
@@ -325,9 +386,19 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         return core;
     }
 
-    /** The blocking dispatcher (for blocking-tagged actors). */
-    ElasticBlockingPool blockingPool() {
-        return blocking;
+    /** Where activations of core actors run. */
+    ActivationDispatcher coreActivations() {
+        return coreActivations;
+    }
+
+    /** Where activations of actors tagged blocking run. */
+    ActivationDispatcher blockingActivations() {
+        return blockingActivations;
+    }
+
+    /** The current-thread dispatcher, or null for the multi-thread flavour. */
+    CurrentThreadDispatcher currentThreadDispatcher() {
+        return core instanceof CurrentThreadDispatcher ct ? ct : null;
     }
 
     /** The timer. */
@@ -357,26 +428,50 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      *       return handles that have already failed with a {@link RejectedExecutionException}
      *       cause; {@code spawnActor} throws.</li>
      *   <li>Stop every actor, children before parents ({@code onStop} runs once for each; their
-     *       unprocessed messages go to dead letters), waiting for them within the timeout.</li>
+     *       unprocessed messages go to dead letters), waiting for them within the timeout. On the
+     *       current-thread flavour the calling thread runs their stop (as the driver, or inside
+     *       {@code blockOn} where it is called from there).</li>
      *   <li>Cancel timers not yet due: their scheduled tasks' handles fail with a
      *       {@link RejectedExecutionException} cause; periodic tasks stop.</li>
      *   <li>Let running and queued tasks on both dispatchers finish, for up to {@code timeout}
      *       in all.</li>
      *   <li>At the deadline, cancel what still runs (handles complete as CANCELLED, threads are
      *       interrupted) and abandon what is still queued (handles fail with a
-     *       {@link RejectedExecutionException} cause).</li>
+     *       {@link RejectedExecutionException} cause). An actor whose activation is abandoned
+     *       terminates without {@code onStop} (its messages to dead letters, its pending asks
+     *       failed, its watchers told).</li>
      *   <li>Wait a short grace (at most 5 s) for every thread the system started to end.</li>
      * </ol>
-     * The report says what was abandoned or interrupted; anything that was is also logged at
-     * WARN. Idempotent: later calls return the first report. Blocks the caller; must not be
-     * called from a core worker thread.
+     * The report says what was abandoned or interrupted, and how many actors did not stop;
+     * {@link ShutdownReport#clean()} is true only if nothing was. Anything left is also logged
+     * at WARN. Idempotent: later calls wait for the first and return its report.
+     *
+     * <p><b>Blocks the caller</b>, so it must be called from outside the runtime: called on one of
+     * the system's own threads (a core worker, a blocking-pool thread, or a task or actor running
+     * inside the current-thread flavour's {@code blockOn}), it would wait for itself, so it throws
+     * {@link IllegalStateException} before changing anything. From inside the runtime use
+     * {@link #close()} or {@link #terminate()}, which begin the shutdown and return.
+     *
+     * @throws IllegalStateException    called on one of the system's own threads
+     * @throws IllegalArgumentException {@code timeout} is negative
      */
-    public synchronized ShutdownReport shutdown(Duration timeout) {
-        if (shutdownReport != null) {
-            return shutdownReport;
-        }
+    public ShutdownReport shutdown(Duration timeout) {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("shutdown timeout must not be negative, got " + timeout);
+        }
+        if (calledFromOwnThread()) {
+            throw new IllegalStateException("shutdown(" + timeout + ") called on thread '"
+                    + Thread.currentThread().getName() + "', which runs actors or tasks of the actor"
+                    + " system '" + name + "': it would wait for itself. Nothing was shut down. From"
+                    + " inside the runtime call close() or terminate(), which begin the shutdown and"
+                    + " return; wait for it from outside with whenTerminated()");
+        }
+        return shutdownAndWait(timeout);
+    }
+
+    private synchronized ShutdownReport shutdownAndWait(Duration timeout) {
+        if (shutdownReport != null) {
+            return shutdownReport;
         }
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
@@ -386,61 +481,204 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         DispatcherShutdown coreReport = core.shutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         BlockingPoolShutdown blockingReport = blocking.shutdown(
                 Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        boolean clean = coreReport.drained() && blockingReport.drained()
+        int actorsNotStopped = abandonedActors.get() + (int) Math.max(0, liveActors.sum());
+        boolean clean = coreReport.drained() && blockingReport.drained() && actorsNotStopped == 0
                 && coreReport.threadsStillAlive() == 0 && blockingReport.threadsStillAlive() == 0;
         ShutdownReport report = new ShutdownReport(clean, Duration.ofNanos(System.nanoTime() - start),
-                timersCancelled, coreReport, blockingReport);
+                timersCancelled, actorsNotStopped, coreReport, blockingReport);
         shutdownReport = report;
-        if (report.abandonedTasks() > 0 || report.interruptedTasks() > 0 || report.threadsStillAlive() > 0) {
-            LOG.warn("actor system '{}' shut down with work left after {}: {} task(s) abandoned, {}"
-                            + " interrupted, {} thread(s) still alive",
-                    name, timeout, report.abandonedTasks(), report.interruptedTasks(), report.threadsStillAlive());
+        if (!clean) {
+            LOG.warn("actor system '{}' shut down with work left after {}: {} actor(s) not stopped,"
+                            + " {} task(s) abandoned, {} interrupted, {} thread(s) still alive",
+                    name, timeout, actorsNotStopped, report.abandonedTasks(), report.interruptedTasks(),
+                    report.threadsStillAlive());
         } else {
             LOG.debug("actor system '{}' shut down cleanly in {}", name, report.took());
         }
+        terminated.complete(report);
         return report;
     }
 
     /** Stops every top-level actor (children first) and waits, until the deadline, for them. */
     private void stopAllActors(long deadline) {
-        if (topLevel.isEmpty()) {
-            allActorsStopped.complete(null);
-            return;
-        }
         for (ActorCell<?> cell : topLevel.values()) {
             cell.stopAsync();
         }
         if (topLevel.isEmpty()) {
             allActorsStopped.complete(null);
         }
-        long remaining = deadline - System.nanoTime();
-        if (remaining > 0) {
-            try {
-                allActorsStopped.join(Duration.ofNanos(remaining));
-            } catch (RuntimeException timedOut) {
-                LOG.warn("actor system '{}': {} actor(s) had not stopped by the shutdown deadline",
-                        name, topLevel.size());
+        boolean stopped;
+        if (core instanceof CurrentThreadDispatcher ct) {
+            stopped = ct.runUntil(allActorsStopped, deadline); // their stop runs on this thread
+        } else {
+            long remaining = deadline - System.nanoTime();
+            stopped = allActorsStopped.isFinished();
+            if (!stopped && remaining > 0) {
+                try {
+                    allActorsStopped.join(Duration.ofNanos(remaining));
+                    stopped = true;
+                } catch (RuntimeException timedOut) {
+                    stopped = false;
+                }
             }
+        }
+        if (!stopped) {
+            LOG.warn("actor system '{}': {} top-level actor(s) had not stopped by the shutdown deadline",
+                    name, topLevel.size());
         }
     }
 
     /**
      * Immediate shutdown: {@link #shutdown(Duration)} with a zero timeout: running tasks are
-     * cancelled and interrupted, queued ones abandoned.
+     * cancelled and interrupted, queued ones abandoned. Same rules: blocks, and throws on the
+     * system's own threads.
      */
     public ShutdownReport shutdownNow() {
         return shutdown(Duration.ZERO);
     }
 
-    /** {@link #shutdown(Duration)} with the builder's {@code shutdownTimeout}. */
+    /**
+     * Shuts down with the builder's {@code shutdownTimeout}. From outside the runtime it is
+     * {@link #shutdown(Duration)}: it blocks until the shutdown is over. From one of the
+     * system's own threads (inside an actor or a task) it is {@link #terminate()}: it begins the
+     * shutdown on a thread of its own and returns at once, since waiting there would wait for
+     * itself. Either way {@link #isShutdown()} is true when it returns.
+     */
     @Override
     public void close() {
-        shutdown(shutdownTimeout);
+        if (calledFromOwnThread()) {
+            terminate();
+        } else {
+            shutdown(shutdownTimeout);
+        }
+    }
+
+    /**
+     * Begins the graceful shutdown ({@link #shutdown(Duration)} with the builder's
+     * {@code shutdownTimeout}) on a thread of its own, {@code <prefix>-shutdown}, and returns at
+     * once; callable from anywhere, including an actor. New work is refused from the moment it
+     * returns. Idempotent: a shutdown already under way is not started twice.
+     *
+     * @return {@link #whenTerminated()}
+     */
+    public JoinHandle<ShutdownReport> terminate() {
+        closing = true; // refuse new work now, not when the shutdown thread gets going
+        if (shutdownReport == null && shutdownThreadStarted.compareAndSet(false, true)) {
+            Thread t = new Thread(() -> {
+                try {
+                    shutdownAndWait(shutdownTimeout);
+                } catch (Throwable e) {
+                    LOG.error("actor system '{}': the shutdown failed", name, e);
+                    terminated.fail(e);
+                }
+            }, name + "-shutdown");
+            t.setDaemon(false); // the JVM waits for the shutdown to finish
+            t.start();
+        }
+        return terminated;
+    }
+
+    /**
+     * A handle that completes with the {@link ShutdownReport} once the shutdown (however it
+     * was started) has finished. Never blocks; the handle's {@code join} may be called from any
+     * thread outside the runtime.
+     */
+    public JoinHandle<ShutdownReport> whenTerminated() {
+        return terminated;
     }
 
     /** Whether shutdown has begun. */
     public boolean isShutdown() {
         return closing;
+    }
+
+    /**
+     * Whether the calling thread is one the shutdown would wait for: a thread this system
+     * started, or the current-thread flavour's driver while it runs one of the system's tasks.
+     */
+    private boolean calledFromOwnThread() {
+        if (OWN_SYSTEM.get() == this) {
+            return true;
+        }
+        return core instanceof CurrentThreadDispatcher ct && ct.isRunningTaskOnCallingThread();
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    /** Core actors' activations: the core dispatcher. A refusal means the runtime is shut. */
+    private static final class CoreActivations implements ActivationDispatcher {
+        private final CoreDispatcher core;
+        private final Timer timer;
+
+        CoreActivations(CoreDispatcher core, Timer timer) {
+            this.core = core;
+            this.timer = timer;
+        }
+
+        @Override
+        public void execute(Task activation) {
+            core.execute(activation);
+        }
+
+        @Override
+        public void executeYielded(Task activation) {
+            core.executeYielded(activation);
+        }
+
+        @Override
+        public boolean hasQueuedWork() {
+            return core.hasQueuedWork();
+        }
+
+        @Override
+        public ActivationDispatcher fallback() {
+            return null;
+        }
+
+        @Override
+        public Timer timer() {
+            return timer;
+        }
+    }
+
+    /**
+     * Blocking actors' activations: the blocking pool, bypassing its queue capacity (there is at
+     * most one activation per actor). A refused activation (no thread could be made) goes to the
+     * core dispatcher, where the actor stops.
+     */
+    private static final class BlockingActivations implements ActivationDispatcher {
+        private final ElasticBlockingPool pool;
+        private final ActivationDispatcher core;
+
+        BlockingActivations(ElasticBlockingPool pool, ActivationDispatcher core) {
+            this.pool = pool;
+            this.core = core;
+        }
+
+        @Override
+        public void execute(Task activation) {
+            pool.executeUncapped(activation);
+        }
+
+        @Override
+        public void executeYielded(Task activation) {
+            pool.executeUncapped(activation); // FIFO: behind the waiting work
+        }
+
+        @Override
+        public boolean hasQueuedWork() {
+            return pool.hasQueuedWork();
+        }
+
+        @Override
+        public ActivationDispatcher fallback() {
+            return core;
+        }
+
+        @Override
+        public Timer timer() {
+            return core.timer();
+        }
     }
 
     // ---------------------------------------------------------------- builder
@@ -462,8 +700,15 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         private Duration shutdownTimeout = Duration.ofSeconds(30);
         private int throughput = 10;
         private Duration busyWait = WorkStealingDispatcher.DEFAULT_BUSY_WAIT;
+        private ThreadFactory blockingThreadFactory;
 
         private Builder() {
+        }
+
+        /** Test hook: how the blocking pool makes its threads (to make thread creation fail). */
+        Builder blockingThreadFactory(ThreadFactory factory) {
+            this.blockingThreadFactory = Objects.requireNonNull(factory, "factory");
+            return this;
         }
 
         /**

@@ -1,10 +1,12 @@
 package dev.kabuki.actors;
 
+import dev.kabuki.scheduler.Cancellable;
 import dev.kabuki.scheduler.JoinException;
 import dev.kabuki.scheduler.JoinHandle;
-import dev.kabuki.scheduler.Promise;
-import dev.kabuki.scheduler.Task;
-import dev.kabuki.scheduler.Timer;
+import dev.kabuki.scheduler.internal.CurrentThreadDispatcher;
+import dev.kabuki.scheduler.internal.Promise;
+import dev.kabuki.scheduler.internal.Task;
+import dev.kabuki.scheduler.internal.Timer;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
@@ -36,7 +38,7 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
     private final long timeoutMillis;
     /** The request, once built; identity-compared when the target fails processing it. */
     Object message;
-    private Timer.Cancellable timer;
+    private Cancellable timer;
     /** The next older ask in the target's {@link PendingAsks}; see there for who writes it. */
     AskReplyRef<?> nextPending;
     /** The depth of the target's {@link PendingAsks} with this ask on top. */
@@ -47,9 +49,17 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
      * @param timeout the ask's timeout, for failure messages
      */
     AskReplyRef(ActorCell<?> target, Timer timer, Duration timeout) {
+        this(target, timer, timeout, null);
+    }
+
+    /**
+     * @param home the current-thread dispatcher whose driver runs the target, or null: a join
+     *             outside its {@code blockOn} while nothing drives it fails fast
+     */
+    AskReplyRef(ActorCell<?> target, Timer timer, Duration timeout, CurrentThreadDispatcher home) {
         // The promise's hook is this object's accept (cancel the timeout), fixed before anyone
         // can see the promise: no callback node and no CAS per ask.
-        this.promise = new Promise<>(timer, this);
+        this.promise = new Promise<>(timer, this, home);
         this.target = target;
         this.timeoutMillis = timeout.toMillis();
     }
@@ -58,7 +68,7 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
      * Records the scheduled timeout, for the completion hook to cancel; asking thread, once,
      * before the ask is registered with the target or its request sent (see the class note).
      */
-    void armed(Timer.Cancellable timeout) {
+    void armed(Cancellable timeout) {
         this.timer = timeout;
     }
 
@@ -70,10 +80,23 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
 
     // ---------------------------------------------------------------- the timeout action
 
-    /** The timeout fired: no reply in time. Timer thread. */
+    /**
+     * The timeout fired: no reply in time. Timer thread: the completion (which runs the
+     * handle's callbacks) is handed to the core dispatcher, never run here.
+     */
     @Override
     public void run() {
-        promise.timeOut(describe() + " timed out: no reply");
+        target.system().timer().handOff(new Task() {
+            @Override
+            public void run() {
+                promise.timeOut(describe() + " timed out: no reply");
+            }
+
+            @Override
+            public void abandon(Throwable reason) {
+                run(); // the dispatcher is gone (shutting down): time it out here
+            }
+        });
     }
 
     /** The timer shut down before the timeout (or before the ask): the system is going away. */
@@ -94,7 +117,7 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
      */
     @Override
     public void accept(R value, JoinException failure) {
-        Timer.Cancellable t = timer;
+        Cancellable t = timer;
         if (t != null) {
             t.cancel();
         }

@@ -2,7 +2,8 @@ package dev.kabuki.actors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kabuki.scheduler.Timer;
+import dev.kabuki.scheduler.Cancellable;
+import dev.kabuki.scheduler.internal.Timer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -97,7 +98,7 @@ class WatchAndTimersTest {
         AtomicInteger ticks = new AtomicInteger();
         CountDownLatch once = new CountDownLatch(1);
         CountDownLatch fiveTicks = new CountDownLatch(5);
-        AtomicReference<Timer.Cancellable> periodic = new AtomicReference<>();
+        AtomicReference<Cancellable> periodic = new AtomicReference<>();
         ActorRef<String> ticker = system.spawnActor("ticker", () -> new Actor<String>() {
             @Override
             public void onStart(ActorContext<String> ctx) {

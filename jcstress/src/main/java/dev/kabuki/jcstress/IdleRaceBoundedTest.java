@@ -1,16 +1,16 @@
 package dev.kabuki.jcstress;
 
-import dev.kabuki.mailbox.BoundedMessageQueue;
-import dev.kabuki.mailbox.MailboxStatus;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
 import dev.kabuki.mailbox.OverflowPolicy;
+import dev.kabuki.mailbox.internal.BoundedMessageQueue;
+import dev.kabuki.mailbox.internal.MailboxStatus;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.ZZZ_Result;
-
-import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
-import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
  * The idle race of {@link MailboxStatus} on a bounded mailbox, a {@link BoundedMessageQueue}

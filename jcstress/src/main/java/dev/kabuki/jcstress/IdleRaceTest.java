@@ -1,15 +1,15 @@
 package dev.kabuki.jcstress;
 
-import dev.kabuki.mailbox.MailboxStatus;
-import dev.kabuki.mailbox.ManyToOneMessageQueue;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import dev.kabuki.mailbox.internal.MailboxStatus;
+import dev.kabuki.mailbox.internal.ManyToOneMessageQueue;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.ZZ_Result;
-
-import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
-import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
  * The idle race of {@link MailboxStatus} (its class note, and DESIGN.md, the path of a message,

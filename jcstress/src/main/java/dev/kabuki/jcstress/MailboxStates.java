@@ -1,6 +1,6 @@
 package dev.kabuki.jcstress;
 
-import dev.kabuki.mailbox.MailboxStatus;
+import dev.kabuki.mailbox.internal.MailboxStatus;
 
 /** Starting states shared by the mailbox tests. */
 final class MailboxStates {

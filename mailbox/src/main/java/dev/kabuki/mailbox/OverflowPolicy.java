@@ -1,9 +1,9 @@
 package dev.kabuki.mailbox;
 
 /**
- * What a send does when a {@link BoundedMessageQueue} is full. The queue itself only reports
- * "not accepted" ({@link BoundedMessageQueue#tryOffer} returns {@code false}) and never
- * blocks; the policy tells the sending layer what to do next.
+ * What a send does when an actor's bounded mailbox is full (see
+ * {@code ActorOptions.boundedMailbox}). A send never blocks; the policy says what happens to
+ * the message instead.
  */
 public enum OverflowPolicy {
     /**

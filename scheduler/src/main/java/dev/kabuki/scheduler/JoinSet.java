@@ -1,5 +1,6 @@
 package dev.kabuki.scheduler;
 
+import dev.kabuki.scheduler.internal.Promise;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,445 @@
+package dev.kabuki.actors;
+
+import dev.kabuki.mailbox.internal.MailboxStatus;
+import dev.kabuki.mailbox.internal.MessageQueue;
+import dev.kabuki.mailbox.internal.SystemMessageQueue;
+import dev.kabuki.scheduler.internal.Task;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The mailbox of one actor: its status word, its two lanes, and the activation that drains
+ * them. This is the part of an actor the dispatchers see (the {@link Task} they run); what
+ * each message and signal does is its {@link MailboxConsumer}'s business ({@link ActorCell}).
+ *
+ * <h2>State</h2>
+ * <ul>
+ *   <li>The status word (inherited from {@link MailboxStatus}, embedded to save an object per
+ *       actor): IDLE, SCHEDULED (the token: whoever holds it is the one consumer), CLOSED.</li>
+ *   <li>{@code queue}: ordinary messages, many producers, one consumer.</li>
+ *   <li>{@code system}: signals (stop, child terminated, restart, ...), handled first.</li>
+ *   <li>{@code front}: messages handed back by {@code unstashAll}, handled before the queue.</li>
+ *   <li>{@code dispatcher}: where activations run (core or blocking); {@code refusal}: the
+ *       cause of a refused activation on its way to the fallback dispatcher;
+ *       {@code appendWaits}: consecutive activations that found a producer mid-append.</li>
+ * </ul>
+ *
+ * <h2>The path of a message</h2>
+ * <ol>
+ *   <li>{@link #offer} appends to {@code queue} (any thread), then tries IDLE→SCHEDULED with one
+ *       CAS; only the winner hands the mailbox to its dispatcher.</li>
+ *   <li>{@link #run()}, the one entry point of an activation (token held): the consumer's
+ *       {@code onStart} the first time; every signal on the system lane; then up to
+ *       {@code throughput} messages, front lane first, each followed by the signals that came
+ *       meanwhile.</li>
+ *   <li>With messages left after a batch: if other work waits for this thread the mailbox
+ *       re-submits itself behind it, keeping the token; otherwise it goes on with another
+ *       batch.</li>
+ *   <li>Out of messages (or the consumer cannot take any: stopping, or waiting to restart):
+ *       release the token (SCHEDULED→IDLE), then re-check both lanes and race any sender for
+ *       the token again: a message appended after the last poll but before the release would
+ *       otherwise be stranded (see {@link MailboxStatus}, the idle race).</li>
+ *   <li>Once the consumer has terminated: close, drain both lanes to dead letters, release;
+ *       a sender that raced the close claims the drain token and drains what it appended.</li>
+ * </ol>
+ *
+ * <h2>Faults</h2>
+ * {@link #run()} never throws and never leaves the token held: whatever escapes the
+ * activation (a throwable from the library's own code; the actor's exceptions are caught by
+ * supervision inside {@link MailboxConsumer#invoke}) is handed to
+ * {@link MailboxConsumer#activationEscaped}, which stops the actor through the normal stop
+ * path, and a {@code finally} then releases the token (or closes the mailbox once the actor
+ * has terminated). An actor never stays wedged with its token held.
+ *
+ * <h2>Refused activations</h2>
+ * A dispatcher that cannot run an activation calls {@link #abandon}. Activations of actors
+ * tagged blocking bypass the blocking pool's queue capacity (there is at most one per actor), so
+ * the pool refuses one only when it can make no thread or is shut down. The first refusal sends
+ * the activation to the {@linkplain ActivationDispatcher#fallback fallback} (core) dispatcher,
+ * which runs the actor's stop path with the cause ({@link MailboxConsumer#activationRefused});
+ * later activations run there too. A refusal by the core dispatcher means the runtime has shut
+ * down: the actor is abandoned ({@link MailboxConsumer#abandonedAtShutdown}), which the
+ * shutdown report counts.
+ *
+ * <h2>A producer caught mid-append</h2>
+ * {@code poll()} may return null while the queue is not empty: a producer has claimed its place
+ * but not linked its message yet (it may have been preempted). The activation waits for the
+ * link with a bounded back-off: a few spins, then a few {@link Thread#yield()}s (the producer
+ * may need this very CPU); still unlinked, it re-submits itself behind other work, and after
+ * {@value #APPEND_WAITS_BEFORE_TIMER} such activations in a row it waits one timer tick before
+ * the next, so a stalled producer never makes a worker spin.
+ *
+ * <h2>Who writes what</h2>
+ * Any thread: {@code queue} and {@code system} appends, the status CASes of
+ * {@link MailboxStatus}. The token holder only: polls, {@code front}, {@code appendWaits},
+ * {@code dispatcher} (after a refusal) and everything of the consumer. {@code refusal} is
+ * written by the thread a dispatcher calls {@code abandon} on, which holds the token for the
+ * refused activation.
+ *
+ * <h2>Memory ordering</h2>
+ * The token is handed from one holder to the next by volatile CASes of the status word (a
+ * release by {@code setIdle}, an acquire by the next {@code trySchedule}), or by a dispatcher's
+ * queue (a re-submission), both of which order every plain write of one activation before the
+ * next activation's reads: the consumer's fields and this class's token-holder fields need no
+ * volatile. The idle race is a Dekker pattern (append then read the status, against release the
+ * status then read the lanes), all volatile/CAS accesses; see {@link MailboxStatus}.
+ *
+ * @param <M> the message type
+ */
+final class Mailbox<M> extends MailboxStatus implements Task {
+    /** Spins, then yields, waiting for a producer caught mid-append, per activation. */
+    static final int APPEND_SPINS = 64;
+    static final int APPEND_YIELDS = 4;
+    /** Consecutive activations that found a producer mid-append before the next one waits a tick. */
+    static final int APPEND_WAITS_BEFORE_TIMER = 3;
+
+    private final MailboxConsumer<M> consumer;
+    private final MessageQueue<M> queue;
+    private final SystemMessageQueue<SystemMessage> system = new SystemMessageQueue<>();
+    private final int throughput;
+    /** Token holder (see the class note). */
+    private ActivationDispatcher dispatcher;
+    /** Unstashed messages, handled before the queue; token holder; null until first used. */
+    private ArrayDeque<M> front;
+    /** Set by a refusing dispatcher's abandon; read and cleared by the next activation. */
+    private Throwable refusal;
+    private int appendWaits;
+
+    /**
+     * @param consumer   what the activations drive (the actor's cell)
+     * @param queue      the ordinary-message lane (bounded or not)
+     * @param throughput messages per batch before the activation offers its thread to other work
+     * @param dispatcher where the activations run
+     */
+    Mailbox(MailboxConsumer<M> consumer, MessageQueue<M> queue, int throughput, ActivationDispatcher dispatcher) {
+        if (throughput < 1) {
+            throw new IllegalArgumentException("throughput must be positive, got " + throughput);
+        }
+        this.consumer = Objects.requireNonNull(consumer, "consumer");
+        this.queue = Objects.requireNonNull(queue, "queue");
+        this.throughput = throughput;
+        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+    }
+
+    // ---------------------------------------------------------------- producers (any thread)
+
+    /** What {@link #offer} did with a message. */
+    enum Offer {
+        /** Appended. */
+        DELIVERED,
+        /** The mailbox is closed: the caller sends the message to dead letters. */
+        CLOSED,
+        /** The bounded queue is full: nothing was appended. */
+        FULL
+    }
+
+    /**
+     * Appends {@code message} and schedules the mailbox if this call took the token. A message
+     * that races the close is drained to dead letters by whoever holds the drain token. Any
+     * thread; never blocks.
+     */
+    Offer offer(M message) {
+        if (isClosed()) {
+            return Offer.CLOSED;
+        }
+        if (!queue.tryOffer(message)) {
+            return Offer.FULL;
+        }
+        if (trySchedule()) {
+            dispatcher.execute(this);
+        } else if (isClosed()) {
+            drainIfClosed(); // raced with the close: the message must not stay in the queue
+        }
+        return Offer.DELIVERED;
+    }
+
+    /** Appends a signal and schedules the mailbox if this call took the token. Any thread. */
+    void offerSystem(SystemMessage signal) {
+        system.push(signal);
+        if (trySchedule()) {
+            dispatcher.execute(this);
+        } else if (isClosed()) {
+            drainIfClosed(); // a terminated actor ignores signals: do not keep them
+        }
+    }
+
+    /** Schedules the first activation (the consumer's onStart). */
+    void start() {
+        if (trySchedule()) {
+            dispatcher.execute(this);
+        }
+    }
+
+    /** Messages appended and not yet taken, O(1); a snapshot from other threads. */
+    int depth() {
+        return queue.size();
+    }
+
+    /** Whether activations run on the blocking pool (until a refusal moved them to the core). */
+    boolean runsOn(ActivationDispatcher d) {
+        return dispatcher == d;
+    }
+
+    /**
+     * Hands {@code messages} back to be handled before anything in the queue, in their order,
+     * ahead of messages handed back earlier and not handled yet. Token holder.
+     */
+    void prepend(ArrayDeque<M> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        ArrayDeque<M> f = front;
+        if (f == null || f.isEmpty()) {
+            front = messages;
+        } else {
+            messages.addAll(f);
+            front = messages;
+        }
+    }
+
+    // ---------------------------------------------------------------- the activation
+
+    private static final int IDLE = 0;
+    private static final int HANDED_OFF = 1;
+    private static final int TERMINATED = 2;
+
+    /**
+     * One activation; the caller (a dispatcher) hands over the token. Never throws; leaves the
+     * token released, handed on (re-submitted), or the mailbox closed.
+     */
+    @Override
+    public void run() {
+        int outcome = IDLE;
+        try {
+            outcome = process();
+        } catch (Throwable escaped) {
+            consumer.activationEscaped(escaped); // must not throw; the finally runs regardless
+        } finally {
+            if (outcome != HANDED_OFF) {
+                if (consumer.isTerminated()) {
+                    closeAndDrain();
+                } else {
+                    goIdle();
+                }
+            }
+        }
+    }
+
+    /** Signals, then batches of messages. Returns IDLE, HANDED_OFF or TERMINATED. */
+    private int process() {
+        final MailboxConsumer<M> c = consumer;
+        Throwable refused = refusal;
+        if (refused != null) {
+            refusal = null;
+            c.activationRefused(refused);
+            if (c.isTerminated()) {
+                return TERMINATED;
+            }
+        } else {
+            c.startIfNew();
+            if (c.isTerminated()) {
+                return TERMINATED;
+            }
+        }
+        if (!system.isEmpty() && processSystem()) {
+            return TERMINATED;
+        }
+        int budget = throughput;
+        while (c.acceptsMessages()) {
+            M m = pollNext();
+            if (m == null) {
+                if (queue.isEmpty()) {
+                    appendWaits = 0;
+                    return IDLE;
+                }
+                m = awaitAppend();
+                if (m == null) {
+                    backOff();
+                    return HANDED_OFF;
+                }
+            }
+            appendWaits = 0;
+            c.invoke(m);
+            if (c.isTerminated() || (!system.isEmpty() && processSystem())) {
+                return TERMINATED;
+            }
+            if (--budget == 0) {
+                budget = throughput;
+                if (queue.isEmpty() && (front == null || front.isEmpty())) {
+                    return IDLE;
+                }
+                c.beforeIdle(); // an actor that never falls idle must still tidy up
+                // Messages left: give the thread to other waiting work, keeping the token
+                // (re-submitting while SCHEDULED is what a winning trySchedule would do, minus
+                // two CASes). With nothing waiting, yielding would only bring this mailbox
+                // straight back: go on with the next batch.
+                if (dispatcher.hasQueuedWork()) {
+                    dispatcher.executeYielded(this);
+                    return HANDED_OFF;
+                }
+            }
+        }
+        return IDLE;
+    }
+
+    private M pollNext() {
+        ArrayDeque<M> f = front;
+        if (f != null) {
+            M m = f.pollFirst();
+            if (m != null) {
+                return m;
+            }
+            front = null;
+        }
+        return queue.poll();
+    }
+
+    /** Handles every pending signal; true if the consumer terminated. */
+    private boolean processSystem() {
+        SystemMessage s;
+        while ((s = system.poll()) != null) {
+            consumer.invokeSystem(s);
+            if (consumer.isTerminated()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A producer is mid-append: spin, then yield, a bounded number of times. */
+    private M awaitAppend() {
+        for (int i = 0; i < APPEND_SPINS + APPEND_YIELDS; i++) {
+            if (i < APPEND_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+            M m = queue.poll();
+            if (m != null) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The producer is still mid-append: re-submit behind other work, keeping the token; after
+     * several such activations in a row, wait one timer tick first.
+     */
+    private void backOff() {
+        if (++appendWaits < APPEND_WAITS_BEFORE_TIMER) {
+            dispatcher.executeYielded(this);
+            return;
+        }
+        appendWaits = 0;
+        final ActivationDispatcher d = dispatcher;
+        try {
+            d.timer().schedule(Duration.ZERO, new Task() {
+                @Override
+                public void run() {
+                    d.execute(Mailbox.this);
+                }
+
+                @Override
+                public void abandon(Throwable reason) {
+                    Mailbox.this.abandon(reason);
+                }
+            });
+        } catch (RejectedExecutionException timerShutDown) {
+            // The timer abandoned the action, which abandoned this activation.
+        }
+    }
+
+    /** Releases the token, then re-checks the lanes (the idle race). */
+    private void goIdle() {
+        boolean wantsMessages;
+        try {
+            consumer.beforeIdle();
+        } finally {
+            wantsMessages = consumer.acceptsMessages();
+            setIdle();
+        }
+        // Messages the consumer cannot take now (stopping, waiting to restart) wait for the
+        // signal that ends that state, which schedules the mailbox itself.
+        if (((wantsMessages && !queue.isEmpty()) || !system.isEmpty()) && trySchedule()) {
+            dispatcher.execute(this);
+        }
+    }
+
+    /**
+     * The consumer has terminated: close, move what is left to dead letters, release the token.
+     * Token holder, once.
+     */
+    private void closeAndDrain() {
+        close();
+        try {
+            ArrayDeque<M> f = front;
+            front = null;
+            if (f != null) {
+                for (M m : f) {
+                    consumer.deadLetter(m, "recipient stopped (unstashed, not yet handled)");
+                }
+            }
+            drainLanes();
+        } finally {
+            setIdle(); // CLOSED|SCHEDULED → CLOSED
+        }
+        drainIfClosed();
+    }
+
+    /** Holder of a closed mailbox's token: every queued message to dead letters, signals dropped. */
+    private void drainLanes() {
+        M m;
+        while ((m = queue.poll()) != null) {
+            consumer.deadLetter(m, "recipient stopped");
+        }
+        while (system.poll() != null) {
+            // a terminated actor ignores signals
+        }
+    }
+
+    /**
+     * Something may have been appended after the last drain (a sender that raced the close):
+     * whoever finds a lane non-empty claims the drain token and drains; repeated until both
+     * stay empty. Any thread.
+     */
+    private void drainIfClosed() {
+        while ((!queue.isEmpty() || !system.isEmpty()) && tryClaimDrain()) {
+            try {
+                drainLanes();
+            } finally {
+                setIdle();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- refusal
+
+    /**
+     * The dispatcher will not run this activation. The caller holds the token for it. A first
+     * refusal by a dispatcher with a fallback moves the activation there, where the actor stops
+     * with the cause; otherwise (the runtime has shut down) the actor is abandoned.
+     */
+    @Override
+    public void abandon(Throwable reason) {
+        ActivationDispatcher fallback = dispatcher.fallback();
+        if (fallback != null && refusal == null) {
+            refusal = reason;
+            dispatcher = fallback; // this and every later activation; handed on with the token
+            fallback.execute(this);
+            return;
+        }
+        try {
+            consumer.abandonedAtShutdown(reason);
+        } finally {
+            closeAndDrain();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Mailbox[" + state() + ", " + queue.size() + " queued]";
+    }
+}

@@ -1,0 +1,38 @@
+package dev.kabuki.actors;
+
+/**
+ * A signal on an actor's system lane: processed before any ordinary message, by
+ * {@link ActorCell#invokeSystem}. Sent by the runtime only (never by user code), from any
+ * thread.
+ */
+sealed interface SystemMessage {
+
+    /** Stop: children first, then {@code onStop}, then the mailbox closes. */
+    record Stop() implements SystemMessage {
+    }
+
+    /** A child has terminated: it is removed, and a stop or restart waiting for it goes on. */
+    record ChildTerminated(ActorCell<?> child) implements SystemMessage {
+    }
+
+    /** A child escalated its failure: the parent's own strategy applies to the parent. */
+    record ChildFailed(ActorCell<?> child, Throwable cause) implements SystemMessage {
+    }
+
+    /** The restart backoff has elapsed: make the fresh instance. */
+    record Restart() implements SystemMessage {
+    }
+
+    /**
+     * A watched actor has terminated: {@code onTerminated}, or {@code message} when it was
+     * watched with {@code watchWith} (null otherwise).
+     */
+    record Terminated(ActorCell<?> actor, Object message) implements SystemMessage {
+    }
+
+    /** Shared instance: a stop carries nothing. */
+    Stop STOP = new Stop();
+
+    /** Shared instance: a restart carries nothing. */
+    Restart RESTART = new Restart();
+}

@@ -1,0 +1,106 @@
+package dev.kabuki.scheduler.internal;
+
+import dev.kabuki.scheduler.JoinException;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link JoinHandle} completed by code rather than by a task body (Tokio's oneshot channel):
+ * the reply slot of an ask, or a bridge from a callback API.
+ *
+ * <p>The first of {@link #complete}, {@link #fail}, {@link #abort()} or the timeout wins; later
+ * calls return {@code false} and change nothing. Thread-safe; never blocks except in
+ * {@code join}.
+ *
+ * @param <T> the value type
+ */
+public final class Promise<T> extends AbstractJoinHandle<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(Promise.class);
+
+    /** Run once on completion, before every other callback; null if none. Never changes. */
+    private final BiConsumer<? super T, ? super JoinException> onComplete;
+
+    /** @param timer the timer {@link #orTimeout} uses (may be null: then orTimeout throws) */
+    public Promise(Timer timer) {
+        this(timer, null);
+    }
+
+    /**
+     * A promise with a completion hook fixed at construction: {@code onComplete} runs exactly
+     * once, on the thread that completes the promise, before any callback registered with
+     * {@link #whenComplete} and before waiting threads wake. It is for releasing what the
+     * promise holds (an ask cancels its timeout with it); it must be short and must not block.
+     * An exception it throws is logged and does not stop the other callbacks.
+     *
+     * <p>Unlike {@code whenComplete} on a new promise, which pushes a node with a CAS because
+     * another thread could complete the promise at the same moment, this costs nothing per
+     * promise but a field: nobody else can see the promise before its constructor returns.
+     *
+     * @param timer      the timer {@link #orTimeout} uses (may be null: then orTimeout throws)
+     * @param onComplete the hook, given the value (or null) and the failure (or null); may be null
+     */
+    public Promise(Timer timer, BiConsumer<? super T, ? super JoinException> onComplete) {
+        this(timer, onComplete, null);
+    }
+
+    /**
+     * A promise completed by work that a current-thread dispatcher runs (an ask to an actor of
+     * a current-thread runtime): joining it outside that dispatcher's {@code blockOn} while
+     * nothing drives it fails fast with an {@link IllegalStateException} saying so, instead of
+     * waiting for work that cannot run.
+     *
+     * @param home the dispatcher whose driver runs the work, or null
+     */
+    public Promise(Timer timer, BiConsumer<? super T, ? super JoinException> onComplete,
+                   CurrentThreadDispatcher home) {
+        super(timer, home);
+        this.onComplete = onComplete;
+    }
+
+    @Override
+    void beforeCallbacks(int terminalState) {
+        BiConsumer<? super T, ? super JoinException> hook = onComplete;
+        if (hook != null) {
+            try {
+                hook.accept(valueOf(terminalState), failureOf(terminalState));
+            } catch (Throwable t) {
+                LOG.warn("a Promise completion hook threw; the callbacks still run", t);
+            }
+        }
+    }
+
+    /** Completes with a value. @return whether this call completed the promise */
+    public boolean complete(T value) {
+        return tryComplete(NEW, SUCCEEDED, value);
+    }
+
+    /**
+     * Completes as failed; {@code join} will throw {@link TaskFailedException} with this cause.
+     *
+     * @return whether this call completed the promise
+     */
+    public boolean fail(Throwable cause) {
+        return tryComplete(NEW, FAILED, Objects.requireNonNull(cause, "cause"));
+    }
+
+    /**
+     * Completes as timed out with the given message (an ask's timeout uses it to name the
+     * target, the message and the duration).
+     *
+     * @return whether this call completed the promise
+     */
+    public boolean timeOut(String message) {
+        return cancelWith(TIMED_OUT, message);
+    }
+
+    /**
+     * Completes as cancelled with the given message.
+     *
+     * @return whether this call completed the promise
+     */
+    public boolean cancel(String message) {
+        return cancelWith(CANCELLED, message);
+    }
+}

@@ -1,0 +1,708 @@
+package dev.kabuki.scheduler.internal;
+
+import dev.kabuki.scheduler.DispatcherMetrics;
+import dev.kabuki.scheduler.DispatcherShutdown;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The multi-thread core dispatcher: one worker thread per CPU, work stealing, Tokio's scheduler
+ * design on the JVM.
+ *
+ * <h2>Where a task goes</h2>
+ * <ol>
+ *   <li>Scheduled from one of this dispatcher's workers: into that worker's LIFO slot, so it
+ *       runs next on a warm cache (request/response between two actors stays on one core); the
+ *       slot's previous occupant moves to the back of the worker's {@link LocalRunQueue} and a
+ *       parked worker is woken to steal it if none is searching.</li>
+ *   <li>Scheduled from any other thread: into the global {@link InjectionQueue}, waking a parked
+ *       worker if none is searching.</li>
+ * </ol>
+ *
+ * <h2>What a worker runs next</h2>
+ * <ol>
+ *   <li>Every {@value #GLOBAL_POLL_INTERVAL}th task, the global queue first, so external work is
+ *       never starved by busy local queues.</li>
+ *   <li>Otherwise its LIFO slot, then its local queue, then a batch from the global queue.</li>
+ *   <li>After running a task, it runs what that task put in the LIFO slot, at most
+ *       {@value #MAX_LIFO_POLLS} times in a row; then the LIFO task goes to the back of the local
+ *       queue, so two actors ping-ponging cannot starve the rest of it.</li>
+ *   <li>With nothing local: steal half of a random victim's local queue (or a victim's LIFO
+ *       slot: a long-running task must not hold the task queued behind it hostage), then the
+ *       global queue; the only searcher repeats that for up to the builder's
+ *       {@code busyWait} (see {@link BusyWait}); then park.</li>
+ * </ol>
+ * Searching and parking follow {@link IdleWorkers}: at most half the workers search, new work
+ * wakes a worker only when none is searching, and an idle runtime has every worker parked.
+ * Yielded tasks ({@link #executeYielded}) go to the back of the local queue, never into the LIFO
+ * slot.
+ *
+ * <h2>Blocking</h2>
+ * Core workers must not block. {@link JoinHandle#join()} on a worker fails fast with an
+ * {@link IllegalStateException} naming the alternatives; blocking work belongs on the blocking
+ * dispatcher ({@code spawnBlocking}).
+ *
+ * <h2>Shutdown</h2>
+ * See {@link #shutdown(Duration)}.
+ *
+ * <p>Thread-safe. Construct with {@link #builder()}.
+ */
+public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkStealingDispatcher.class);
+
+    /** Every this many tasks, a worker checks the global queue before its local one. */
+    static final int GLOBAL_POLL_INTERVAL = 61;
+    /** How many LIFO-slot tasks a worker runs in a row before yielding to its local queue. */
+    static final int MAX_LIFO_POLLS = 3;
+    /** Default of {@link Builder#busyWait(Duration)}: 20 µs. */
+    public static final Duration DEFAULT_BUSY_WAIT = Duration.ofNanos(20_000);
+    private static final Duration MAX_BUSY_WAIT = Duration.ofMillis(10);
+    /** Extra time {@link #shutdown} waits for threads to end after cancelling what ran late. */
+    static final Duration THREAD_EXIT_GRACE = Duration.ofSeconds(5);
+
+    final Worker[] workers;
+    final InjectionQueue inject = new InjectionQueue();
+    final IdleWorkers idle;
+    /** How long the one searching worker keeps looking for work before it parks. */
+    final long busyWaitNanos;
+    private final ThreadHooks hooks;
+    private volatile Thread drainWaiter;
+    private volatile DispatcherShutdown shutdownReport;
+
+    private WorkStealingDispatcher(Builder b, int numWorkers) {
+        super(b.threadNamePrefix, b.timer);
+        this.hooks = new ThreadHooks(b.onThreadStart, b.onThreadStop);
+        this.idle = new IdleWorkers(numWorkers);
+        this.busyWaitNanos = b.busyWait.toNanos();
+        this.workers = new Worker[numWorkers];
+        for (int i = 0; i < numWorkers; i++) {
+            workers[i] = new Worker(this, i, b.threadNamePrefix + "-worker-" + i);
+        }
+        LOG.debug("core dispatcher '{}': {} worker threads", name, numWorkers);
+        for (Worker w : workers) {
+            w.thread.start();
+        }
+    }
+
+    /** A builder with every default; see its setters. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The number of worker threads. */
+    public int workerCount() {
+        return workers.length;
+    }
+
+    // ---------------------------------------------------------------- scheduling
+
+    @Override
+    public void execute(Task task) {
+        Objects.requireNonNull(task, "task");
+        if (terminated) {
+            abandon(task, abandonedAtShutdown());
+            return;
+        }
+        Worker own = callingWorker();
+        if (own != null) {
+            own.scheduleLocal(task);
+        } else {
+            inject.push(task);
+            notifyParked();
+            if (terminated) {
+                // Raced with termination: whoever polls a task abandons it, exactly once.
+                abandonInjected();
+            }
+        }
+    }
+
+    /** The same as {@link #execute}: a completion is queued like any task. */
+    @Override
+    public void executeCompletion(Task completion) {
+        execute(completion);
+    }
+
+    /**
+     * On one of this dispatcher's workers: the back of its local queue (Tokio's
+     * {@code yield_now}), then a parked worker is woken to steal if none is searching. Tasks
+     * left there at termination are abandoned by the worker as it exits.
+     */
+    @Override
+    public void executeYielded(Task task) {
+        Objects.requireNonNull(task, "task");
+        Worker own = callingWorker();
+        if (!terminated && own != null) {
+            own.queue.pushBack(task, inject);
+            notifyParked();
+        } else {
+            execute(task);
+        }
+    }
+
+    /**
+     * On one of this dispatcher's workers: whether its LIFO slot, its local queue or the global
+     * queue holds a task. Other workers' queues do not count: their owners run them, and if
+     * they cannot, an idle worker steals them.
+     */
+    @Override
+    public boolean hasQueuedWork() {
+        Worker own = callingWorker();
+        return own == null || own.hasLocalWork() || !inject.isEmpty();
+    }
+
+    /** The calling thread's worker if it is one of this dispatcher's, else null. */
+    private Worker callingWorker() {
+        return Thread.currentThread() instanceof WorkerThread wt && wt.worker.dispatcher == this
+                ? wt.worker : null;
+    }
+
+    /**
+     * Wakes a parked worker if none is searching (rule 1 of {@link IdleWorkers}). The full fence
+     * orders the caller's queue write (a release store) before the idle-state read: the
+     * "queue, then check sleepers" half of the no-lost-wake-up handshake.
+     */
+    void notifyParked() {
+        VarHandle.fullFence();
+        int w = idle.workerToNotify();
+        if (w >= 0) {
+            workers[w].parker.unpark();
+        }
+    }
+
+    /** Run by the last searcher before it parks: wake someone if work is still around. */
+    void notifyIfWorkPending() {
+        for (Worker w : workers) {
+            if (w.hasLocalWork()) {
+                notifyParked();
+                return;
+            }
+        }
+        if (!inject.isEmpty()) {
+            notifyParked();
+        }
+    }
+
+    private void abandonInjected() {
+        Task t;
+        while ((t = inject.poll()) != null) {
+            abandon(t, abandonedAtShutdown());
+        }
+    }
+
+    // ---------------------------------------------------------------- metrics
+
+    @Override
+    public DispatcherMetrics metrics() {
+        List<Integer> depths = new ArrayList<>(workers.length);
+        long local = 0;
+        long steals = 0;
+        long parks = 0;
+        long running = 0;
+        for (Worker w : workers) {
+            int d = w.queue.size() + (w.lifo != null ? 1 : 0);
+            depths.add(d);
+            local += d;
+            steals += (long) Worker.STEALS.getOpaque(w);
+            parks += (long) Worker.PARKS.getOpaque(w);
+            if (Worker.CURRENT.getOpaque(w) != null) {
+                running++;
+            }
+        }
+        long global = inject.size();
+        long alive = global + local + running + timed.sum();
+        return new DispatcherMetrics(workers.length, alive, global, local,
+                List.copyOf(depths), steals, parks, idle.parkedCount(), idle.searchingCount());
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /**
+     * Shuts the dispatcher down.
+     * <ol>
+     *   <li>Stop accepting spawns: new {@code spawn}/{@code schedule} handles fail at once with a
+     *       {@link java.util.concurrent.RejectedExecutionException} cause. Internal
+     *       {@link #execute} calls are still accepted, so work in progress can finish.</li>
+     *   <li>Wait up to {@code timeout} until the queues are empty, every worker is parked and
+     *       no delayed task is waiting in the timer.</li>
+     *   <li>Terminate: later {@link #execute} calls abandon their task; every worker is woken
+     *       and leaves its loop; tasks still running are cancelled (their handles complete as
+     *       CANCELLED and their threads are interrupted).</li>
+     *   <li>Abandon everything still queued: handles fail with a
+     *       {@link java.util.concurrent.RejectedExecutionException} cause.</li>
+     *   <li>Wait for every worker thread to end, at most {@value #THREAD_EXIT_GRACE_SECONDS} s
+     *       more.</li>
+     * </ol>
+     * Idempotent: a second call waits for nothing and returns the first report. Must not be
+     * called from one of this dispatcher's own workers (it would wait for itself).
+     */
+    @Override
+    public synchronized DispatcherShutdown shutdown(Duration timeout) {
+        if (shutdownReport != null) {
+            return shutdownReport;
+        }
+        if (callingWorker() != null) {
+            throw new IllegalStateException("shutdown() called from one of this dispatcher's own"
+                    + " worker threads; call it from outside the runtime");
+        }
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        closing = true;
+        boolean drained = awaitQuiescence(deadline);
+        terminated = true;
+        int interrupted = 0;
+        for (Worker w : workers) {
+            Task running = (Task) Worker.CURRENT.getOpaque(w);
+            if (running instanceof AbstractJoinHandle<?> h) {
+                if (h.cancelWith(AbstractJoinHandle.CANCELLED, "runtime shut down before the task finished")) {
+                    interrupted++;
+                }
+            } else if (running != null) {
+                w.thread.interrupt();
+                interrupted++;
+            }
+            w.parker.unpark();
+        }
+        abandonInjected();
+        long graceEnd = System.nanoTime() + THREAD_EXIT_GRACE.toNanos();
+        int stillAlive = 0;
+        for (Worker w : workers) {
+            try {
+                long wait = graceEnd - System.nanoTime();
+                if (wait > 0) {
+                    w.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (w.thread.isAlive()) {
+                stillAlive++;
+            }
+        }
+        abandonInjected(); // anything a late worker overflowed
+        DispatcherShutdown report = new DispatcherShutdown(drained, abandonedCount.get(), interrupted, stillAlive);
+        shutdownReport = report;
+        LOG.debug("core dispatcher '{}' shut down: {}", name, report);
+        return report;
+    }
+
+    /** Documentation constant for {@link #shutdown}. */
+    static final long THREAD_EXIT_GRACE_SECONDS = 5;
+
+    private boolean awaitQuiescence(long deadline) {
+        drainWaiter = Thread.currentThread();
+        try {
+            for (;;) {
+                if (isQuiescent()) {
+                    return true;
+                }
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return false;
+                }
+                LockSupport.parkNanos(this, remaining);
+            }
+        } finally {
+            drainWaiter = null;
+        }
+    }
+
+    private boolean isQuiescent() {
+        if (timed.sum() != 0 || !inject.isEmpty() || idle.parkedCount() != workers.length) {
+            return false;
+        }
+        for (Worker w : workers) {
+            if (w.hasLocalWork()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void workerWentIdle() {
+        Thread waiter = drainWaiter;
+        if (waiter != null) {
+            LockSupport.unpark(waiter);
+        }
+    }
+
+    // ---------------------------------------------------------------- worker
+
+    /**
+     * One core worker: its queues and its run loop.
+     *
+     * <p>Who writes what: {@code lifo} is swapped atomically by the owner and by stealers;
+     * the local queue follows {@link LocalRunQueue}; {@code searching}, {@code tick} and
+     * {@code lifoPolls} are owner-only plain fields; {@code steals}, {@code parks} and
+     * {@code current} are written by the owner with opaque stores and read by metrics and
+     * shutdown.
+     */
+    static final class Worker implements Runnable {
+        static final VarHandle LIFO;
+        static final VarHandle STEALS;
+        static final VarHandle PARKS;
+        static final VarHandle CURRENT;
+
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                LIFO = l.findVarHandle(Worker.class, "lifo", Task.class);
+                STEALS = l.findVarHandle(Worker.class, "steals", long.class);
+                PARKS = l.findVarHandle(Worker.class, "parks", long.class);
+                CURRENT = l.findVarHandle(Worker.class, "current", Task.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final WorkStealingDispatcher dispatcher;
+        final int index;
+        final LocalRunQueue queue = new LocalRunQueue();
+        final Parker parker = new Parker();
+        final WorkerThread thread;
+        volatile Task lifo;
+        private long steals;
+        private long parks;
+        private Task current;
+        private boolean searching;
+        private int tick;
+
+        Worker(WorkStealingDispatcher dispatcher, int index, String threadName) {
+            this.dispatcher = dispatcher;
+            this.index = index;
+            this.thread = new WorkerThread(this, threadName);
+            parker.setOwner(thread);
+        }
+
+        boolean hasLocalWork() {
+            return lifo != null || !queue.isEmpty();
+        }
+
+        void scheduleLocal(Task task) {
+            Task prev = (Task) LIFO.getAndSet(this, task);
+            if (prev != null) {
+                queue.pushBack(prev, dispatcher.inject);
+                dispatcher.notifyParked();
+            }
+        }
+
+        private Task takeLifo() {
+            return lifo == null ? null : (Task) LIFO.getAndSet(this, null);
+        }
+
+        @Override
+        public void run() {
+            dispatcher.hooks.runOnStart();
+            try {
+                loop();
+            } finally {
+                abandonLocal();
+                dispatcher.hooks.runOnStop();
+            }
+        }
+
+        private void loop() {
+            final WorkStealingDispatcher d = dispatcher;
+            while (!d.terminated) {
+                tick++;
+                Task t = nextTask();
+                if (t == null) {
+                    t = stealWork();
+                }
+                if (t != null) {
+                    runTask(t);
+                } else {
+                    park();
+                }
+            }
+        }
+
+        private Task nextTask() {
+            if (tick % GLOBAL_POLL_INTERVAL == 0) {
+                Task t = dispatcher.inject.poll();
+                if (t != null) {
+                    return t;
+                }
+            }
+            Task t = takeLifo();
+            if (t != null) {
+                return t;
+            }
+            t = queue.pop();
+            if (t != null) {
+                return t;
+            }
+            return pullFromInject();
+        }
+
+        /** Takes one global task to run and moves a fair share more into the local queue. */
+        private Task pullFromInject() {
+            InjectionQueue inject = dispatcher.inject;
+            if (inject.isEmpty()) {
+                return null;
+            }
+            int share = inject.size() / dispatcher.workers.length;
+            int n = Math.min(share, Math.min(queue.remaining(), LocalRunQueue.CAPACITY / 2));
+            return inject.pollInto(queue, Math.max(0, n));
+        }
+
+        private Task stealWork() {
+            final WorkStealingDispatcher d = dispatcher;
+            if (!searching) {
+                if (!d.idle.transitionToSearching()) {
+                    return null;
+                }
+                searching = true;
+            }
+            // Busy-wait (see BusyWait): the only searcher keeps looking for busyWaitNanos before
+            // it parks. Still counted as searching, it absorbs notifications: a task injected
+            // meanwhile wakes nobody, this worker finds it. Other searchers park at once, so at
+            // most about one worker spins and an idle runtime still parks every thread.
+            // While busy-waiting it leaves the other workers' LIFO slots alone, except on its
+            // first and last look: a task there is a running task's fresh successor, which its
+            // owner takes within nanoseconds; stealing it would only move a hot exchange to a
+            // cold core. (The slot is stealable so that a long-running task cannot hold its
+            // successor hostage; one look at the start and one at the end of the wait keep that.)
+            long deadline = 0L;
+            for (int round = 0; ; round++) {
+                Task t = searchOnce(round == 0);
+                if (t != null || d.terminated || d.closing) {
+                    return t;
+                }
+                if (round == 0) {
+                    if (d.busyWaitNanos == 0 || d.idle.searchingCount() > 1) {
+                        return null;
+                    }
+                    deadline = System.nanoTime() + d.busyWaitNanos;
+                } else if (BusyWait.checkClock(round) && System.nanoTime() - deadline >= 0) {
+                    return searchOnce(true);
+                }
+                BusyWait.pause(round + 1);
+            }
+        }
+
+        /** One pass over the other workers' queues (and LIFO slots, if asked) and the global queue. */
+        private Task searchOnce(boolean lifoSlotsToo) {
+            Worker[] ws = dispatcher.workers;
+            int n = ws.length;
+            int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
+            for (int i = 0; i < n; i++) {
+                Worker victim = ws[(start + i) % n];
+                if (victim == this) {
+                    continue;
+                }
+                Task t = victim.queue.stealInto(queue);
+                if (t == null && lifoSlotsToo) {
+                    t = victim.takeLifo();
+                }
+                if (t != null) {
+                    STEALS.setOpaque(this, steals + 1);
+                    return t;
+                }
+            }
+            return pullFromInject();
+        }
+
+        private void runTask(Task task) {
+            if (searching) {
+                searching = false;
+                if (dispatcher.idle.transitionFromSearching()) {
+                    dispatcher.notifyIfWorkPending(); // last searcher: hand the role on
+                }
+            }
+            runOne(task);
+            int lifoPolls = 0;
+            for (;;) {
+                Task next = takeLifo();
+                if (next == null) {
+                    return;
+                }
+                if (++lifoPolls > MAX_LIFO_POLLS) {
+                    if (queue.isEmpty() && dispatcher.inject.isEmpty() && !dispatcher.terminated) {
+                        // Nothing else waits for this worker: the cap would starve nobody, and
+                        // moving the task to the queue would only invite a steal (a migration
+                        // of, say, two ping-ponging actors to a cold core). Go on.
+                        lifoPolls = 0;
+                    } else {
+                        queue.pushBack(next, dispatcher.inject);
+                        dispatcher.notifyParked();
+                        return;
+                    }
+                }
+                runOne(next);
+            }
+        }
+
+        private void runOne(Task task) {
+            CURRENT.setOpaque(this, task);
+            try {
+                task.run();
+            } catch (Throwable t) {
+                LOG.error("a task threw out of run() on {}; tasks must not throw", thread.getName(), t);
+            }
+            CURRENT.setOpaque(this, null);
+            Thread.interrupted(); // an interrupt meant for one task must not hit the next
+        }
+
+        private void park() {
+            final WorkStealingDispatcher d = dispatcher;
+            if (hasLocalWork()) {
+                return;
+            }
+            boolean last = d.idle.transitionToParked(index, searching);
+            searching = false;
+            if (last) {
+                d.notifyIfWorkPending();
+            }
+            if (d.closing) {
+                d.workerWentIdle();
+            }
+            PARKS.setOpaque(this, parks + 1);
+            for (;;) {
+                parker.park();
+                if (d.terminated) {
+                    d.idle.unparkById(index);
+                    return;
+                }
+                if (d.idle.isParked(index)) {
+                    continue; // not picked by a notifier: spurious
+                }
+                searching = true; // a notifier counted us as unparked and searching
+                return;
+            }
+        }
+
+        /** On exit: nothing may stay behind in this worker's queues. */
+        private void abandonLocal() {
+            Task t;
+            if ((t = takeLifo()) != null) {
+                dispatcher.abandon(t, dispatcher.abandonedAtShutdown());
+            }
+            while ((t = queue.pop()) != null) {
+                dispatcher.abandon(t, dispatcher.abandonedAtShutdown());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- builder
+
+    /**
+     * Configures a {@link WorkStealingDispatcher}. Values are validated by {@link #build()},
+     * which fails fast with an {@link IllegalArgumentException} naming the setting. Not
+     * thread-safe; a builder may be reused.
+     */
+    public static final class Builder {
+        private Integer workerThreads;
+        private String threadNamePrefix = "kabuki";
+        private Runnable onThreadStart;
+        private Runnable onThreadStop;
+        private Timer timer;
+        private Duration busyWait = DEFAULT_BUSY_WAIT;
+        private Function<String, String> environment = System::getenv;
+
+        private Builder() {
+        }
+
+        /**
+         * Number of worker threads, 1 to 32767. Default: the environment variable
+         * {@code KABUKI_WORKER_THREADS} if set (it must then be a positive integer), otherwise
+         * {@link Runtime#availableProcessors()}. A value set here wins over the variable.
+         */
+        public Builder workerThreads(int n) {
+            this.workerThreads = n;
+            return this;
+        }
+
+        /** Thread name prefix: workers are named {@code <prefix>-worker-<i>}. Default "kabuki". */
+        public Builder threadNamePrefix(String prefix) {
+            this.threadNamePrefix = prefix;
+            return this;
+        }
+
+        /** Runs on each worker thread when it starts, before any task. Default: none. */
+        public Builder onThreadStart(Runnable hook) {
+            this.onThreadStart = hook;
+            return this;
+        }
+
+        /** Runs on each worker thread just before it ends. Default: none. */
+        public Builder onThreadStop(Runnable hook) {
+            this.onThreadStop = hook;
+            return this;
+        }
+
+        /** The timer for {@code schedule} and handle timeouts. Default: none (they throw). */
+        public Builder timer(Timer timer) {
+            this.timer = timer;
+            return this;
+        }
+
+        /**
+         * How long a worker that ran out of work keeps looking for more before it parks, from
+         * {@link Duration#ZERO} (park at once) to 10 ms. Default: 20 µs
+         * ({@link WorkStealingDispatcher#DEFAULT_BUSY_WAIT}). Only one worker busy-waits at a
+         * time; the others park at once.
+         *
+         * <p>The trade: a short busy-wait turns the wake-up of a parked worker (a system call
+         * for the sender, tens of microseconds on a VM) into a cache-line transfer when work
+         * arrives in bursts or request/response pairs (with it and the spin in
+         * {@link JoinHandle#join()}, a sequential ask from outside the runtime takes about a
+         * microsecond instead of two wake-ups; see docs/benchmarks.md), at the cost of up to that much CPU
+         * each time the runtime falls idle. Set it to zero on a machine shared with other busy
+         * processes, or where idle CPU use matters more than latency. Like Erlang's
+         * {@code +sbwt} scheduler busy-wait threshold.
+         */
+        public Builder busyWait(Duration busyWait) {
+            this.busyWait = busyWait;
+            return this;
+        }
+
+        /** For tests: where environment variables are read from. */
+        Builder environment(Function<String, String> environment) {
+            this.environment = Objects.requireNonNull(environment);
+            return this;
+        }
+
+        /** The number of workers {@link #build()} would start (resolving env and default). */
+        public int resolvedWorkerThreads() {
+            return WorkerThreadsSetting.resolve(workerThreads, environment);
+        }
+
+        /**
+         * Validates the settings and starts the worker threads.
+         *
+         * @throws IllegalArgumentException a setting is invalid; the message names it
+         */
+        public WorkStealingDispatcher build() {
+            return new WorkStealingDispatcher(this, validate());
+        }
+
+        /**
+         * Validates every setting without starting anything, as {@link #build()} does (a runtime
+         * that owns several pools checks them all before it starts one).
+         *
+         * @return the number of workers {@link #build()} would start
+         * @throws IllegalArgumentException a setting is invalid; the message names it
+         */
+        public int validate() {
+            int n = resolvedWorkerThreads();
+            if (threadNamePrefix == null || threadNamePrefix.isBlank()) {
+                throw new IllegalArgumentException("threadNamePrefix must not be blank, got '"
+                        + threadNamePrefix + "'");
+            }
+            if (busyWait == null || busyWait.isNegative() || busyWait.compareTo(MAX_BUSY_WAIT) > 0) {
+                throw new IllegalArgumentException("busyWait must be between 0 and "
+                        + MAX_BUSY_WAIT.toMillis() + " ms, got " + busyWait);
+            }
+            return n;
+        }
+    }
+}
