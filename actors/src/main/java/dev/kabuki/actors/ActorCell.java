@@ -652,6 +652,10 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         }
         terminated = true; // before reading pendingAsks: see addPendingAsk
         try {
+            // Closed and drained before anyone is told (a failed ask, a watcher, the parent):
+            // whoever learns of the stop and then sends finds the mailbox closed (a dead letter,
+            // tryTell false), and every message it had queued is already a dead letter.
+            mailbox.closeAndDrainQueued();
             ArrayDeque<M> s = stash;
             stash = null;
             if (s != null) {

@@ -1,9 +1,7 @@
 package dev.kabuki.actors;
 
-import dev.kabuki.blocking.BlockingPoolMetrics;
 import dev.kabuki.blocking.BlockingPoolShutdown;
 import dev.kabuki.blocking.internal.ElasticBlockingPool;
-import dev.kabuki.scheduler.DispatcherMetrics;
 import dev.kabuki.scheduler.DispatcherShutdown;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.JoinSet;
@@ -12,6 +10,7 @@ import dev.kabuki.scheduler.internal.CallableTask;
 import dev.kabuki.scheduler.internal.CoreDispatcher;
 import dev.kabuki.scheduler.internal.CurrentThreadDispatcher;
 import dev.kabuki.scheduler.internal.Promise;
+import dev.kabuki.scheduler.internal.RuntimeContext;
 import dev.kabuki.scheduler.internal.Task;
 import dev.kabuki.scheduler.internal.ThreadHooks;
 import dev.kabuki.scheduler.internal.Timer;
@@ -115,17 +114,15 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
                 b.onThreadStart.run();
             }
         };
-        Runnable onStop = b.onThreadStop;
-        this.timer = new TimingWheel(timerThreadFactory(b.threadNamePrefix, new ThreadHooks(onStart, onStop)));
+        ThreadHooks hooks = new ThreadHooks(onStart, b.onThreadStop);
+        this.timer = new TimingWheel(timerThreadFactory(b.threadNamePrefix, hooks));
         try {
+            RuntimeContext context = new RuntimeContext(b.threadNamePrefix, hooks, timer);
             ElasticBlockingPool.Builder pool = ElasticBlockingPool.builder()
                     .maxBlockingThreads(b.maxBlockingThreads)
                     .threadKeepAlive(b.threadKeepAlive)
                     .blockingQueueCapacity(b.blockingQueueCapacity)
-                    .threadNamePrefix(b.threadNamePrefix)
-                    .onThreadStart(onStart)
-                    .onThreadStop(onStop)
-                    .timer(timer);
+                    .context(context);
             if (b.blockingThreadFactory != null) {
                 pool.threadFactory(b.blockingThreadFactory);
             }
@@ -134,10 +131,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
                 this.core = WorkStealingDispatcher.builder()
                         .workerThreads(workers)
                         .busyWait(b.busyWait)
-                        .threadNamePrefix(b.threadNamePrefix)
-                        .onThreadStart(onStart)
-                        .onThreadStop(onStop)
-                        .timer(timer)
+                        .context(context)
                         .build();
             } else {
                 this.core = new CurrentThreadDispatcher(b.threadNamePrefix, timer);
@@ -410,13 +404,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
 
     /** A snapshot of the runtime's counters. Never blocks; cheap enough to poll. */
     public RuntimeMetrics metrics() {
-        DispatcherMetrics c = core.metrics();
-        BlockingPoolMetrics b = blocking.metrics();
-        return new RuntimeMetrics(c.workers(), c.aliveTasks(), c.globalQueueDepth(),
-                c.localQueueDepth(), c.localQueueDepths(), c.steals(), c.parks(),
-                c.parkedWorkers(), c.searchingWorkers(),
-                b.liveThreads(), b.idleThreads(), b.queuedTasks(), b.aliveTasks(),
-                timer.pendingCount());
+        return new RuntimeMetrics(core.metrics(), blocking.metrics(), timer.pendingCount());
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -694,7 +682,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         private int maxBlockingThreads = 512;
         private Duration threadKeepAlive = Duration.ofSeconds(10);
         private int blockingQueueCapacity = Integer.MAX_VALUE;
-        private String threadNamePrefix = "kabuki";
+        private String threadNamePrefix = RuntimeContext.DEFAULT_THREAD_NAME_PREFIX;
         private Runnable onThreadStart;
         private Runnable onThreadStop;
         private Duration shutdownTimeout = Duration.ofSeconds(30);
@@ -814,10 +802,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
          * @throws IllegalArgumentException a setting is invalid; the message names it
          */
         public ActorSystem build() {
-            if (threadNamePrefix == null || threadNamePrefix.isBlank()) {
-                throw new IllegalArgumentException("threadNamePrefix must not be blank, got '"
-                        + threadNamePrefix + "'");
-            }
+            RuntimeContext.checkThreadNamePrefix(threadNamePrefix);
             if (throughput < 1 || throughput > 100_000) {
                 throw new IllegalArgumentException("throughput must be between 1 and 100000, got " + throughput);
             }
@@ -826,8 +811,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
             }
             int workers = 0;
             if (flavor == Flavor.MULTI_THREAD) {
-                WorkStealingDispatcher.Builder core = WorkStealingDispatcher.builder()
-                        .busyWait(busyWait).threadNamePrefix(threadNamePrefix);
+                WorkStealingDispatcher.Builder core = WorkStealingDispatcher.builder().busyWait(busyWait);
                 if (workerThreads != null) {
                     core.workerThreads(workerThreads);
                 }

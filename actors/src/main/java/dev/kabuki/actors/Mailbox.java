@@ -369,24 +369,40 @@ final class Mailbox<M> extends MailboxStatus implements Task {
     }
 
     /**
+     * The consumer is terminating: closes the mailbox and moves everything queued to dead
+     * letters now, before the stop is announced (a failed ask, a watcher, the parent), so that
+     * whoever learns of it finds the mailbox closed and drained. Token holder; the token is
+     * released when the activation ends ({@link #closeAndDrain}).
+     */
+    void closeAndDrainQueued() {
+        close();
+        drainFront();
+        drainLanes();
+    }
+
+    /**
      * The consumer has terminated: close, move what is left to dead letters, release the token.
      * Token holder, once.
      */
     private void closeAndDrain() {
         close();
         try {
-            ArrayDeque<M> f = front;
-            front = null;
-            if (f != null) {
-                for (M m : f) {
-                    consumer.deadLetter(m, "recipient stopped (unstashed, not yet handled)");
-                }
-            }
+            drainFront();
             drainLanes();
         } finally {
             setIdle(); // CLOSED|SCHEDULED → CLOSED
         }
         drainIfClosed();
+    }
+
+    private void drainFront() {
+        ArrayDeque<M> f = front;
+        front = null;
+        if (f != null) {
+            for (M m : f) {
+                consumer.deadLetter(m, "recipient stopped (unstashed, not yet handled)");
+            }
+        }
     }
 
     /** Holder of a closed mailbox's token: every queued message to dead letters, signals dropped. */

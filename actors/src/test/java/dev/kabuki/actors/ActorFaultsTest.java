@@ -383,7 +383,7 @@ class ActorFaultsTest {
             worker.tell("first");
             ActorSystemTest.await("the first message processed", () -> processed.get() == 1);
             ActorSystemTest.await("the pool's one thread exited after its keep-alive",
-                    () -> system.metrics().blockingThreadsLive() == 0);
+                    () -> system.metrics().blocking().liveThreads() == 0);
             long deadBefore = system.deadLetters().count();
             worker.tell("second"); // needs a new thread, which cannot be made
             assertThat(watcherTold.await(30, TimeUnit.SECONDS)).as("watchers told").isTrue();

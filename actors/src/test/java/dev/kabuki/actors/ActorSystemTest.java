@@ -3,6 +3,7 @@ package dev.kabuki.actors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kabuki.scheduler.DispatcherMetrics;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.JoinSet;
 import dev.kabuki.scheduler.TaskFailedException;
@@ -223,17 +224,17 @@ class ActorSystemTest {
             system.schedule(Duration.ofHours(1), () -> 0);
             assertThat(threeRunning.await(30, TimeUnit.SECONDS)).isTrue();
             RuntimeMetrics m = system.metrics();
-            assertThat(m.workers()).isEqualTo(2);
-            assertThat(m.blockingThreadsLive()).isEqualTo(3);
-            assertThat(m.blockingQueueDepth()).isEqualTo(2);
-            assertThat(m.blockingAliveTasks()).isEqualTo(5);
+            assertThat(m.core().workers()).isEqualTo(2);
+            assertThat(m.blocking().liveThreads()).isEqualTo(3);
+            assertThat(m.blocking().queuedTasks()).isEqualTo(2);
+            assertThat(m.blocking().aliveTasks()).isEqualTo(5);
             assertThat(m.pendingTimers()).isEqualTo(1);
-            assertThat(m.aliveTasks()).isEqualTo(1); // the scheduled one
+            assertThat(m.core().aliveTasks()).isEqualTo(1); // the scheduled one
             release.countDown();
-            await("blocking threads idle then gone", () -> system.metrics().blockingThreadsLive() == 0);
-            await("workers parked", () -> system.metrics().localQueueDepth() == 0);
+            await("blocking threads idle then gone", () -> system.metrics().blocking().liveThreads() == 0);
+            await("workers parked", () -> system.metrics().core().localQueueDepth() == 0);
             await("every worker parked, none searching", () -> {
-                RuntimeMetrics idle = system.metrics();
+                DispatcherMetrics idle = system.metrics().core();
                 return idle.parkedWorkers() == 2 && idle.searchingWorkers() == 0;
             });
         }
@@ -276,7 +277,7 @@ class ActorSystemTest {
                 return (core == me) + " " + blockingThread;
             });
             assertThat(result).startsWith("true ct-sys-blocking-");
-            assertThat(system.metrics().workers()).isZero();
+            assertThat(system.metrics().core().workers()).isZero();
             assertThat(threadsNamed("ct-sys")).noneMatch(t -> t.getName().contains("worker"));
         }
         assertThat(threadsNamed("ct-sys")).isEmpty();

@@ -57,4 +57,22 @@ class CounterSampleTest {
             java.nio.file.Files.deleteIfExists(path);
         }
     }
+
+    /** docs/runtime.md, "A recipe for unit tests": the current-thread flavour with actors. */
+    @Test
+    void counterCountsWhatItIsTold() {
+        ActorSystem system = ActorSystem.builder().flavor(ActorSystem.Flavor.CURRENT_THREAD).build();
+        try (system) {
+            int total = system.blockOn(() -> {
+                ActorRef<CounterMsg> counter = system.spawnActor("counter", Counter::new);
+                counter.tell(new Increment(2));
+                counter.tell(new Increment(3));
+                return counter.<Integer>ask(Get::new, Duration.ofSeconds(1)).join(); // runs the actor here
+            });
+            assertThat(total).isEqualTo(5);
+        }
+        ShutdownReport report = system.whenTerminated().join(Duration.ofSeconds(1));
+        assertThat(report.clean()).as(report.toString()).isTrue();
+        assertThat(report.actorsNotStopped()).isZero();
+    }
 }

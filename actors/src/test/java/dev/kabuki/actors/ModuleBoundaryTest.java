@@ -81,7 +81,7 @@ class ModuleBoundaryTest {
                                     ActorOptions.defaults().boundedMailbox(10, OverflowPolicy.FAIL));
                             JoinHandle<Integer> answer = system.spawn(() -> 42);
                             System.out.println(answer.join() + " " + echo.path()
-                                    + " " + system.metrics().workers());
+                                    + " " + system.metrics().core().workers());
                         }
                     }
                 }

@@ -87,7 +87,7 @@ public class W3aSpawnJoin {
         public void tearDown() {
             // Diagnostics for the log (not a figure): how often workers parked and stole over
             // the whole trial (warm-up and measurement invocations).
-            var m = system.metrics();
+            var m = system.metrics().core();
             System.out.println("[kabuki-bench info] W3a kabuki trial totals: parks=" + m.parks()
                     + " steals=" + m.steals() + " aliveTasks=" + m.aliveTasks());
             var report = system.shutdown(Duration.ofSeconds(10));

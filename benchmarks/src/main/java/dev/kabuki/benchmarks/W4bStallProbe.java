@@ -86,7 +86,7 @@ public final class W4bStallProbe {
                 System.out.printf("round %d: %.2f M asks/s; waited for the window %d times, %.1f ms in all, "
                                 + "longest %.2f ms; worker parks %d; p50 %.1f us, p99 %.1f us%n  cpu ms: %s%n%s",
                         round, n / (elapsed / 1e9) / 1e6, waits, waitedNanos / 1e6, longestWait / 1e6,
-                        system.metrics().parks() - before.parks(), sorted[n / 2] / 1e3, sorted[n / 100 * 99] / 1e3,
+                        system.metrics().core().parks() - before.core().parks(), sorted[n / 2] / 1e3, sorted[n / 100 * 99] / 1e3,
                         cpuSince(mx, cpuBefore), stalls);
             }
         }
@@ -96,13 +96,13 @@ public final class W4bStallProbe {
     private static String probeStall(ActorSystem system, ActorRef<Echo> echo) {
         int depth = echo.mailboxDepth();
         RuntimeMetrics m = system.metrics();
-        long queued = m.globalQueueDepth();
+        long queued = m.core().globalQueueDepth();
         long t0 = System.nanoTime();
         long leftQueue = queued == 0 ? 0 : -1;
         long draining = -1;
         while (System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(20)) {
             long now = System.nanoTime() - t0;
-            if (leftQueue < 0 && system.metrics().globalQueueDepth() == 0) {
+            if (leftQueue < 0 && system.metrics().core().globalQueueDepth() == 0) {
                 leftQueue = now;
             }
             if (echo.mailboxDepth() < depth) {
@@ -113,7 +113,7 @@ public final class W4bStallProbe {
         }
         return String.format("  stall: mailbox %d, in the global queue: %s (workers parked %d, searching %d);"
                         + " left it after %.0f us, mailbox draining after %s",
-                depth, queued > 0 ? "yes" : "no", m.parkedWorkers(), m.searchingWorkers(), Math.max(0, leftQueue) / 1e3,
+                depth, queued > 0 ? "yes" : "no", m.core().parkedWorkers(), m.core().searchingWorkers(), Math.max(0, leftQueue) / 1e3,
                 draining < 0 ? "> 20 ms" : String.format("%.0f us", draining / 1e3));
     }
 

@@ -19,7 +19,7 @@ import java.util.function.IntSupplier;
  * per side, then reports the pool's live threads right after the burst and 2 s later, so the
  * claim "all threads are gone after keep-alive" is measured, not argued.
  *
- * <p>Two counts per side: what the pool says ({@code metrics().blockingThreadsLive()} for
+ * <p>Two counts per side: what the pool says ({@code metrics().blocking().liveThreads()} for
  * kabuki, {@code getPoolSize()} for the ThreadPoolExecutor) and what the JVM says (live threads
  * whose name starts with the pool's prefix, via {@link ThreadMXBean}). It also prints a
  * timeline (every 250 ms) and, for kabuki, checks that after {@code shutdown} no thread of the
@@ -67,7 +67,7 @@ public final class W6ThreadsAlive {
         long t0 = System.nanoTime();
         W6BlockingBurst.burst(system);
         long end = System.nanoTime();
-        IntSupplier poolLive = () -> system.metrics().blockingThreadsLive();
+        IntSupplier poolLive = () -> system.metrics().blocking().liveThreads();
         Observation o = observe(end, poolLive, poolPrefix);
         var report = system.shutdown(Duration.ofSeconds(10));
         int leftAfterClose = liveThreadsNamed(prefix);

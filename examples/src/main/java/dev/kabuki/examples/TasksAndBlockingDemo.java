@@ -96,7 +96,8 @@ public final class TasksAndBlockingDemo {
 
             RuntimeMetrics m = system.metrics();
             System.out.printf("metrics: %d workers, %d blocking threads live (%d idle), %d steals, %d parks%n",
-                    m.workers(), m.blockingThreadsLive(), m.blockingThreadsIdle(), m.steals(), m.parks());
+                    m.core().workers(), m.blocking().liveThreads(), m.blocking().idleThreads(),
+                    m.core().steals(), m.core().parks());
 
             ShutdownReport report = system.shutdown(Duration.ofSeconds(5));
             System.out.println("shutdown clean: " + report.clean() + " in " + report.took().toMillis() + " ms");

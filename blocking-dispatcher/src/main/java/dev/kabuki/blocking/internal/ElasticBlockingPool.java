@@ -4,6 +4,7 @@ import dev.kabuki.blocking.BlockingPoolMetrics;
 import dev.kabuki.blocking.BlockingPoolShutdown;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.internal.CallableTask;
+import dev.kabuki.scheduler.internal.RuntimeContext;
 import dev.kabuki.scheduler.internal.Task;
 import dev.kabuki.scheduler.internal.ThreadHooks;
 import dev.kabuki.scheduler.internal.Timer;
@@ -154,8 +155,6 @@ public final class ElasticBlockingPool implements AutoCloseable {
     public static final Duration DEFAULT_THREAD_KEEP_ALIVE = Duration.ofSeconds(10);
     /** Default {@code blockingQueueCapacity}: {@link Integer#MAX_VALUE}, meaning unbounded. */
     public static final int DEFAULT_BLOCKING_QUEUE_CAPACITY = Integer.MAX_VALUE;
-    /** Default {@code threadNamePrefix}: {@code "kabuki"}. */
-    public static final String DEFAULT_THREAD_NAME_PREFIX = "kabuki";
     /** Timeout {@link #close()} passes to {@link #shutdown(Duration)}: 30 seconds. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -197,9 +196,9 @@ public final class ElasticBlockingPool implements AutoCloseable {
         this.maxThreads = b.maxBlockingThreads;
         this.keepAliveNanos = saturatedNanos(b.threadKeepAlive);
         this.capacity = b.blockingQueueCapacity;
-        this.namePrefix = b.threadNamePrefix + "-blocking-";
-        this.hooks = new ThreadHooks(b.onThreadStart, b.onThreadStop);
-        this.timer = b.timer;
+        this.namePrefix = b.context.threadNamePrefix() + "-blocking-";
+        this.hooks = b.context.hooks();
+        this.timer = b.context.timer();
         this.threadFactory = b.threadFactory;
         this.queue = Objects.requireNonNull(b.handOffQueue.get(), "hand-off queue");
     }
@@ -290,8 +289,9 @@ public final class ElasticBlockingPool implements AutoCloseable {
      * The handle fails with the body's exception as cause, or with the abandon cause if the body
      * never runs (pool shut down, queue full, thread creation failed). {@link JoinHandle#abort()}
      * on a queued handle means the body never runs; on a running one it interrupts the pool
-     * thread. {@link JoinHandle#orTimeout(Duration)} needs the {@link Builder#timer(Timer) timer}
-     * (without one it throws {@link IllegalStateException}). Never blocks; thread-safe.
+     * thread. {@link JoinHandle#orTimeout(Duration)} needs the context's timer
+     * ({@link Builder#context}; without one it throws {@link IllegalStateException}). Never
+     * blocks; thread-safe.
      *
      * @param body what to run; it may block
      * @param <T>  its value type
@@ -796,10 +796,7 @@ public final class ElasticBlockingPool implements AutoCloseable {
         private int maxBlockingThreads = DEFAULT_MAX_BLOCKING_THREADS;
         private Duration threadKeepAlive = DEFAULT_THREAD_KEEP_ALIVE;
         private int blockingQueueCapacity = DEFAULT_BLOCKING_QUEUE_CAPACITY;
-        private String threadNamePrefix = DEFAULT_THREAD_NAME_PREFIX;
-        private Runnable onThreadStart;
-        private Runnable onThreadStop;
-        private Timer timer;
+        private RuntimeContext context = RuntimeContext.DEFAULT;
         private ThreadFactory threadFactory = ElasticBlockingPool::newPlainThread;
         private Supplier<LinkedTransferQueue<Task>> handOffQueue = LinkedTransferQueue::new;
 
@@ -837,41 +834,17 @@ public final class ElasticBlockingPool implements AutoCloseable {
         }
 
         /**
-         * Threads are named {@code <prefix>-blocking-N}, N counting from 0. Default
-         * {@code "kabuki"}; must not be null or blank.
+         * The runtime this pool belongs to: its thread name prefix (threads are named
+         * {@code <prefix>-blocking-N}, N counting from 0), the hooks run on each pool thread
+         * (the start hook before it takes work; the stop hook just before it ends, when its
+         * keep-alive runs out or at shutdown; a hook that throws is logged and the thread goes
+         * on), and the timer that handles of {@link #spawnBlocking} use for
+         * {@link JoinHandle#orTimeout(Duration)} (without one, {@code orTimeout} on those handles
+         * throws {@link IllegalStateException}; the pool does not own or shut down the timer).
+         * Default {@link RuntimeContext#DEFAULT}: prefix {@code "kabuki"}, no hooks, no timer.
          */
-        public Builder threadNamePrefix(String p) {
-            this.threadNamePrefix = checkThreadNamePrefix(p);
-            return this;
-        }
-
-        /**
-         * Run on each new pool thread before it takes work (to set a thread-local, say). An
-         * exception it throws is logged and the thread goes on. Default: none; {@code null}
-         * means none.
-         */
-        public Builder onThreadStart(Runnable hook) {
-            this.onThreadStart = hook;
-            return this;
-        }
-
-        /**
-         * Run on each pool thread just before it ends (keep-alive ran out, or shutdown). An
-         * exception it throws is logged. Default: none; {@code null} means none.
-         */
-        public Builder onThreadStop(Runnable hook) {
-            this.onThreadStop = hook;
-            return this;
-        }
-
-        /**
-         * The timer that handles of {@link #spawnBlocking} use for
-         * {@link JoinHandle#orTimeout(Duration)}. Default: none ({@code null}), in which case
-         * {@code orTimeout} on those handles throws {@link IllegalStateException}. The pool does
-         * not own or shut down the timer.
-         */
-        public Builder timer(Timer t) {
-            this.timer = t;
+        public Builder context(RuntimeContext c) {
+            this.context = Objects.requireNonNull(c, "context");
             return this;
         }
 
@@ -905,13 +878,12 @@ public final class ElasticBlockingPool implements AutoCloseable {
             checkMaxBlockingThreads(maxBlockingThreads);
             checkThreadKeepAlive(threadKeepAlive);
             checkBlockingQueueCapacity(blockingQueueCapacity);
-            checkThreadNamePrefix(threadNamePrefix);
             ElasticBlockingPool pool = new ElasticBlockingPool(this);
             LOG.debug("blocking pool built: maxBlockingThreads={}, threadKeepAlive={}, "
                             + "blockingQueueCapacity={}, threads named {}-blocking-N, timer={}",
                     maxBlockingThreads, threadKeepAlive,
                     blockingQueueCapacity == Integer.MAX_VALUE ? "unbounded" : blockingQueueCapacity,
-                    threadNamePrefix, timer == null ? "none" : timer);
+                    context.threadNamePrefix(), context.timer() == null ? "none" : context.timer());
             return pool;
         }
 
@@ -936,14 +908,6 @@ public final class ElasticBlockingPool implements AutoCloseable {
                         + " (Integer.MAX_VALUE for unbounded), got " + n);
             }
             return n;
-        }
-
-        private static String checkThreadNamePrefix(String p) {
-            if (p == null || p.isBlank()) {
-                throw new IllegalArgumentException("threadNamePrefix must not be null or blank, got "
-                        + (p == null ? "null" : "\"" + p + "\""));
-            }
-            return p;
         }
     }
 }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.kabuki.blocking.internal.PoolTestSupport.CountingTask;
+import dev.kabuki.scheduler.internal.RuntimeContext;
+import dev.kabuki.scheduler.internal.ThreadHooks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,7 +88,8 @@ class BlockingPoolContentionTest {
         try (ElasticBlockingPool pool = ElasticBlockingPool.builder()
                 .maxBlockingThreads(maxThreads)
                 .threadKeepAlive(Duration.ofNanos(keepAliveNanos))
-                .onThreadStart(threadsStarted::incrementAndGet)
+                .context(new RuntimeContext("contention",
+                        new ThreadHooks(threadsStarted::incrementAndGet, null), null))
                 .build()) {
             CyclicBarrier roundStart = new CyclicBarrier(submitters);
             List<Thread> threads = new ArrayList<>();

@@ -10,6 +10,7 @@ import dev.kabuki.blocking.BlockingPoolShutdown;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.TaskCancelledException;
 import dev.kabuki.scheduler.TaskFailedException;
+import dev.kabuki.scheduler.internal.RuntimeContext;
 import dev.kabuki.scheduler.internal.Task;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -187,7 +188,7 @@ class BlockingPoolInterleavingTest {
             awaitQuietly(shutdownReturned);
         });
         ElasticBlockingPool pool = ElasticBlockingPool.builder().maxBlockingThreads(1)
-                .threadNamePrefix("late-offer").handOffQueue(() -> q).build();
+                .context(RuntimeContext.named("late-offer")).handOffQueue(() -> q).build();
         CountDownLatch started = new CountDownLatch(1);
         JoinHandle<Void> blocker = pool.spawnBlocking(() -> {
             started.countDown();

@@ -6,6 +6,8 @@ import static dev.kabuki.blocking.internal.PoolTestSupport.threadsNamed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kabuki.scheduler.JoinHandle;
+import dev.kabuki.scheduler.internal.RuntimeContext;
+import dev.kabuki.scheduler.internal.ThreadHooks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,13 +32,13 @@ class BlockingPoolKeepAliveTest {
         Map<Thread, Long> threadStopped = new ConcurrentHashMap<>();
         CountDownLatch stopped = new CountDownLatch(n);
         try (ElasticBlockingPool pool = ElasticBlockingPool.builder()
-                .threadNamePrefix("keepalive")
                 .threadKeepAlive(Duration.ofMillis(keepAliveMillis))
-                .onThreadStart(() -> started.add(Thread.currentThread()))
-                .onThreadStop(() -> {
-                    threadStopped.put(Thread.currentThread(), System.nanoTime());
-                    stopped.countDown();
-                })
+                .context(new RuntimeContext("keepalive", new ThreadHooks(
+                        () -> started.add(Thread.currentThread()),
+                        () -> {
+                            threadStopped.put(Thread.currentThread(), System.nanoTime());
+                            stopped.countDown();
+                        }), null))
                 .build()) {
             // All 20 at once: each waits for the others, so 20 threads must exist. The barrier's
             // action runs once all have arrived and before any is released: every thread is

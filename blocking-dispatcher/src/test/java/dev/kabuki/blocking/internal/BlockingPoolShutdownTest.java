@@ -13,6 +13,8 @@ import dev.kabuki.blocking.internal.PoolTestSupport.CountingTask;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.TaskCancelledException;
 import dev.kabuki.scheduler.TaskFailedException;
+import dev.kabuki.scheduler.internal.RuntimeContext;
+import dev.kabuki.scheduler.internal.ThreadHooks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,9 +38,8 @@ class BlockingPoolShutdownTest {
         Set<Thread> started = ConcurrentHashMap.newKeySet();
         AtomicInteger stopped = new AtomicInteger();
         ElasticBlockingPool pool = ElasticBlockingPool.builder()
-                .threadNamePrefix("shutdown-threads")
-                .onThreadStart(() -> started.add(Thread.currentThread()))
-                .onThreadStop(stopped::incrementAndGet)
+                .context(new RuntimeContext("shutdown-threads", new ThreadHooks(
+                        () -> started.add(Thread.currentThread()), stopped::incrementAndGet), null))
                 .build();
         assertThat(threadsNamed("shutdown-threads")).isEmpty();
         CyclicBarrier together = new CyclicBarrier(n);
@@ -64,7 +65,7 @@ class BlockingPoolShutdownTest {
     @Test
     void shutdownAbandonsQueuedAndInterruptsRunning() throws Exception {
         ElasticBlockingPool pool = ElasticBlockingPool.builder()
-                .maxBlockingThreads(2).threadNamePrefix("shutdown-stop").build();
+                .maxBlockingThreads(2).context(RuntimeContext.named("shutdown-stop")).build();
         CountDownLatch started = new CountDownLatch(2);
         CountDownLatch never = new CountDownLatch(1);
         JoinHandle<Void> sleeper = pool.spawnBlocking(() -> {
@@ -197,7 +198,8 @@ class BlockingPoolShutdownTest {
 
     @Test
     void shutdownCalledFromAPoolThreadNeitherDeadlocksNorInterruptsItsCaller() {
-        ElasticBlockingPool pool = ElasticBlockingPool.builder().threadNamePrefix("shutdown-self").build();
+        ElasticBlockingPool pool = ElasticBlockingPool.builder()
+                .context(RuntimeContext.named("shutdown-self")).build();
         JoinHandle<BlockingPoolShutdown> h = pool.spawnBlocking(() -> {
             BlockingPoolShutdown r = pool.shutdown(Duration.ofSeconds(10));
             assertThat(Thread.currentThread().isInterrupted()).isFalse();
@@ -218,7 +220,7 @@ class BlockingPoolShutdownTest {
     void shutdownRacingSubmittersStrandsNothing() throws Exception {
         for (int round = 0; round < 20; round++) {
             ElasticBlockingPool pool = ElasticBlockingPool.builder()
-                    .maxBlockingThreads(3).threadNamePrefix("shutdown-race").build();
+                    .maxBlockingThreads(3).context(RuntimeContext.named("shutdown-race")).build();
             final int submitters = 4;
             final int perThread = 2_000;
             List<JoinHandle<Integer>> handles = Collections.synchronizedList(new ArrayList<>());

@@ -12,7 +12,9 @@ import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.TaskCancelledException;
 import dev.kabuki.scheduler.TaskFailedException;
 import dev.kabuki.scheduler.TaskTimeoutException;
+import dev.kabuki.scheduler.internal.RuntimeContext;
 import dev.kabuki.scheduler.internal.Task;
+import dev.kabuki.scheduler.internal.ThreadHooks;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -34,7 +36,8 @@ class SpawnBlockingTest {
 
     @Test
     void spawnBlockingRunsOnAPoolThreadNamedFromThePrefixCountingFromZero() {
-        try (ElasticBlockingPool pool = ElasticBlockingPool.builder().threadNamePrefix("naming").build()) {
+        try (ElasticBlockingPool pool = ElasticBlockingPool.builder()
+                .context(RuntimeContext.named("naming")).build()) {
             String name = pool.spawnBlocking(() -> Thread.currentThread().getName()).join(DEADLINE);
             assertThat(name).isEqualTo("naming-blocking-0");
             boolean daemon = pool.spawnBlocking(() -> Thread.currentThread().isDaemon()).join(DEADLINE);
@@ -139,7 +142,7 @@ class SpawnBlockingTest {
     @Test
     void taskThatThrowsFromRunDoesNotKillItsThread() {
         try (ElasticBlockingPool pool = ElasticBlockingPool.builder().maxBlockingThreads(1)
-                .threadNamePrefix("throwing").build()) {
+                .context(RuntimeContext.named("throwing")).build()) {
             pool.execute(new Task() {
                 @Override
                 public void run() {
@@ -162,14 +165,13 @@ class SpawnBlockingTest {
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<Thread> stoppedOn = new AtomicReference<>();
         ElasticBlockingPool pool = ElasticBlockingPool.builder()
-                .onThreadStart(() -> {
+                .context(new RuntimeContext("hooks", new ThreadHooks(() -> {
                     startedOn.set(Thread.currentThread());
                     throw new IllegalStateException("expected in test: a throwing start hook");
-                })
-                .onThreadStop(() -> {
+                }, () -> {
                     stoppedOn.set(Thread.currentThread());
                     stopped.countDown();
-                })
+                }), null))
                 .build();
         Thread ranOn = pool.spawnBlocking(Thread::currentThread).join(DEADLINE);
         assertThat(startedOn.get()).isSameAs(ranOn);
@@ -183,7 +185,8 @@ class SpawnBlockingTest {
     @Test
     void orTimeoutUsesTheConfiguredTimer() {
         try (PoolTestSupport.ScheduledTimer timer = new PoolTestSupport.ScheduledTimer();
-             ElasticBlockingPool pool = ElasticBlockingPool.builder().timer(timer).build()) {
+             ElasticBlockingPool pool = ElasticBlockingPool.builder()
+                     .context(new RuntimeContext("timed", ThreadHooks.NONE, timer)).build()) {
             JoinHandle<Void> h = pool.<Void>spawnBlocking(() -> {
                 Thread.sleep(60_000); // the blocking behaviour under test; interrupted by the timeout
                 return null;

@@ -16,8 +16,8 @@ import java.util.Objects;
  * any thread.
  *
  * <p><b>Footprint:</b> opt-in, so it may cost more than the unbounded queue: this object
- * (32 bytes) plus an empty {@link ManyToOneMessageQueue} (48 bytes); a JOL graph walk reports
- * 152 because it also counts the shared {@link OverflowPolicy} constant and its name.
+ * (32 bytes) plus an empty {@link ManyToOneMessageQueue} (48 bytes). The {@link OverflowPolicy}
+ * it points to is a shared constant, not part of any one queue's cost.
  *
  * <h2>State</h2>
  * {@code count}: messages accepted and not yet taken, including those whose append is still

@@ -20,9 +20,9 @@ import java.util.Objects;
  * !isEmpty()} must come back later (re-schedule), never conclude that nothing is coming. For
  * the same reason the queue is not linearizable as a {@code java.util.Queue}.
  *
- * <p><b>Footprint:</b> an empty queue is this object plus one stub node, 24 + 24 = 48 bytes
- * with compressed oops (measured with JOL in {@code ManyToOneMessageQueueTest}); each queued
- * message costs one 24-byte node. No arrays, no padding.
+ * <p><b>Footprint:</b> with compressed oops, an empty queue is this object (a 12-byte header
+ * and two references, rounded up to 24 bytes) plus one stub node, 24 + 24 = 48 bytes; each
+ * queued message costs one 24-byte node (a header and three fields). No arrays, no padding.
  *
  * <h2>State</h2>
  * <ul>

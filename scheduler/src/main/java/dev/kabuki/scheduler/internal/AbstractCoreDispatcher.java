@@ -8,14 +8,16 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
- * What both core flavours share: spawning, delayed and periodic tasks.
+ * What both core flavours share: spawning, delayed and periodic tasks, and abandoning what is
+ * left at shutdown.
  *
- * <p>Alive tasks are not counted per spawn (that cost an atomic on the spawning thread and
- * another on the worker for every task, measured on the spawn-join workload): a flavour derives
- * the figure from its queues and running tasks, plus {@link #timed}, the tasks waiting in the
- * timer.
+ * <p>Alive tasks are not counted per spawn: a counter would put an atomic write on the spawning
+ * thread and another on the worker into every task's path, and make every spawner and worker
+ * write one shared cache line. A flavour derives the figure from its queues and running tasks
+ * instead, plus {@link #timed}, the tasks waiting in the timer.
  */
 abstract class AbstractCoreDispatcher implements CoreDispatcher {
     /** Tasks waiting in the timer: delayed tasks not yet due, periodic tasks until they end. */
@@ -59,6 +61,18 @@ abstract class AbstractCoreDispatcher implements CoreDispatcher {
             task.abandon(reason);
         } catch (Throwable t) {
             LoggerHolder.LOG.error("Task.abandon threw; tasks must not throw", t);
+        }
+    }
+
+    /**
+     * Abandons every task {@code poll} hands out, until it returns null, each with its own
+     * {@link #abandonedAtShutdown()} cause: a queue emptied at shutdown, or by a producer that
+     * raced with termination (whoever polls a task abandons it, so each is abandoned once).
+     */
+    final void abandonAll(Supplier<Task> poll) {
+        Task t;
+        while ((t = poll.get()) != null) {
+            abandon(t, abandonedAtShutdown());
         }
     }
 

@@ -122,7 +122,8 @@ abstract class AbstractJoinHandle<T> implements JoinHandle<T> {
     final boolean tryComplete(int expect, int outcome, Object value) {
         if (!STATE.compareAndSet(this, expect, COMPLETING)) {
             // Lost: wait out the winner's COMPLETING window, so that once this returns false
-            // every thread sees the winner's outcome (found by PromiseLincheckTest).
+            // the handle is finished for every thread: a caller told "already completed" must
+            // then read the winner's outcome, never PENDING (linearizability).
             while ((state & PHASE) == COMPLETING) {
                 Thread.onSpinWait();
             }

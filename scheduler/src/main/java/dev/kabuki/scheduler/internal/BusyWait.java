@@ -10,13 +10,14 @@ package dev.kabuki.scheduler.internal;
  * between a caller and an actor (an ask) is much shorter than that, so a few microseconds of
  * spinning on both sides turns it from two wake-ups into two cache-line transfers.
  *
- * <p>Why this cadence, measured on a 2-vCPU KVM guest (W4a, docs/benchmarks.md):
+ * <p>Why this cadence:
  * <ul>
- *   <li>A {@link Thread#onSpinWait()} (x86 {@code PAUSE}) on every iteration made spinning
- *       <em>slower</em> than parking: the hypervisor's pause-loop exiting takes a vCPU that
- *       executes {@code PAUSE} in a tight loop for a lock-holder waiting to run and hands its
- *       time to another vCPU. One {@code PAUSE} every {@value #PAUSE_EVERY} looks keeps the
- *       spin polite to a hyper-thread sibling without looking like a spin lock.</li>
+ *   <li>Not a {@link Thread#onSpinWait()} (x86 {@code PAUSE}) on every look: on a virtual
+ *       machine, the hypervisor's pause-loop exiting takes a vCPU that executes {@code PAUSE}
+ *       in a tight loop for a waiter on a descheduled lock holder and hands its time to another
+ *       vCPU, so the spinner loses its CPU and the spin ends up slower than parking. One
+ *       {@code PAUSE} every {@value #PAUSE_EVERY} looks keeps the spin polite to a hyper-thread
+ *       sibling without looking like a spin lock.</li>
  *   <li>Without {@link Thread#yield()}, a spinner that shares its CPU with the thread it waits
  *       for burns its whole time slice while that thread cannot run. A yield every
  *       {@value #YIELD_EVERY} looks costs nothing when the CPU is otherwise free and hands it over

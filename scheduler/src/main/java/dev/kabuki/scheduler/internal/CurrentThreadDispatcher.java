@@ -238,14 +238,7 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
             parker.unpark();
         }
         if (terminated) {
-            abandonQueued();
-        }
-    }
-
-    private void abandonQueued() {
-        Task t;
-        while ((t = queue.poll()) != null) {
-            abandon(t, abandonedAtShutdown());
+            abandonAll(queue::poll);
         }
     }
 
@@ -327,7 +320,7 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
             interrupted++;
         }
         parker.unpark();
-        abandonQueued();
+        abandonAll(queue::poll);
         DispatcherShutdown report = new DispatcherShutdown(drained, abandonedCount.get(), interrupted, 0);
         shutdownReport = report;
         return report;

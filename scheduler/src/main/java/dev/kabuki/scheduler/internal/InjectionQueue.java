@@ -8,15 +8,15 @@ import java.lang.invoke.VarHandle;
  * runtime and local-queue overflow go. Many producers, many consumers, FIFO, unbounded.
  *
  * <h2>Design</h2>
- * A growable ring guarded by a monitor, as Tokio's inject queue is a mutex-guarded list.
- * Measured against a {@link java.util.concurrent.ConcurrentLinkedQueue} on the spawn-join
- * workload it wins: no node per task (a million queued tasks are one array, not a million linked
- * nodes that survive young collections and that the GC must trace), and a worker moves a whole
- * batch out under one lock acquisition ({@link #pollInto}), pushing it into its local queue
- * after releasing the lock. Critical sections are a few stores. (A spin-then-yield CAS lock was
- * tried and measured much slower on 2 vCPUs with a third runnable thread: a spinner burns the
- * time slice of a descheduled holder.) The ring shrinks back when it empties after growing
- * large.
+ * A growable ring guarded by a monitor, as Tokio's inject queue is a mutex-guarded list, rather
+ * than a linked lock-free queue such as {@link java.util.concurrent.ConcurrentLinkedQueue}: no
+ * node per task (a million queued tasks are one array, not a million linked nodes that survive
+ * young collections and that the GC must trace), and a worker moves a whole batch out under one
+ * lock acquisition ({@link #pollInto}), pushing it into its local queue after releasing the
+ * lock. Critical sections are a few stores. The lock is a monitor, which parks a thread that
+ * cannot take it, not a spin lock: with more runnable threads than CPUs, a spinner would burn
+ * its time slice while the holder it waits for is descheduled. The ring shrinks back when it
+ * empties after growing large.
  *
  * <h2>Who writes what</h2>
  * {@code ring}, {@code head}, {@code tail}: only under the lock. {@code size}: release-stored

@@ -62,8 +62,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code closed}: CAS OPEN to CLOSED by the first {@link #close()}.</li>
  *   <li>No shared counter: {@link #pendingCount()} adds up {@code linked}, the depth of the
  *       cancelled stack (each pushed entry carries it) and the pending entries in
- *       {@code incoming}. A counter written by every scheduler and canceller was the hottest
- *       line of a concurrent-ask benchmark (W4b).</li>
+ *       {@code incoming}. A counter written by every scheduler and canceller would be one cache
+ *       line that every ask, on every thread, writes twice (its timeout scheduled, then
+ *       cancelled).</li>
  * </ul>
  *
  * <h2>Invariants</h2>

@@ -80,13 +80,13 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     private volatile DispatcherShutdown shutdownReport;
 
     private WorkStealingDispatcher(Builder b, int numWorkers) {
-        super(b.threadNamePrefix, b.timer);
-        this.hooks = new ThreadHooks(b.onThreadStart, b.onThreadStop);
+        super(b.context.threadNamePrefix(), b.context.timer());
+        this.hooks = b.context.hooks();
         this.idle = new IdleWorkers(numWorkers);
         this.busyWaitNanos = b.busyWait.toNanos();
         this.workers = new Worker[numWorkers];
         for (int i = 0; i < numWorkers; i++) {
-            workers[i] = new Worker(this, i, b.threadNamePrefix + "-worker-" + i);
+            workers[i] = new Worker(this, i, name + "-worker-" + i);
         }
         LOG.debug("core dispatcher '{}': {} worker threads", name, numWorkers);
         for (Worker w : workers) {
@@ -121,7 +121,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             notifyParked();
             if (terminated) {
                 // Raced with termination: whoever polls a task abandons it, exactly once.
-                abandonInjected();
+                abandonAll(inject::poll);
             }
         }
     }
@@ -189,13 +189,6 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         }
         if (!inject.isEmpty()) {
             notifyParked();
-        }
-    }
-
-    private void abandonInjected() {
-        Task t;
-        while ((t = inject.poll()) != null) {
-            abandon(t, abandonedAtShutdown());
         }
     }
 
@@ -271,7 +264,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             }
             w.parker.unpark();
         }
-        abandonInjected();
+        abandonAll(inject::poll);
         long graceEnd = System.nanoTime() + THREAD_EXIT_GRACE.toNanos();
         int stillAlive = 0;
         for (Worker w : workers) {
@@ -287,7 +280,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                 stillAlive++;
             }
         }
-        abandonInjected(); // anything a late worker overflowed
+        abandonAll(inject::poll); // anything a late worker overflowed
         DispatcherShutdown report = new DispatcherShutdown(drained, abandonedCount.get(), interrupted, stillAlive);
         shutdownReport = report;
         LOG.debug("core dispatcher '{}' shut down: {}", name, report);
@@ -582,13 +575,11 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
 
         /** On exit: nothing may stay behind in this worker's queues. */
         private void abandonLocal() {
-            Task t;
-            if ((t = takeLifo()) != null) {
+            Task t = takeLifo();
+            if (t != null) {
                 dispatcher.abandon(t, dispatcher.abandonedAtShutdown());
             }
-            while ((t = queue.pop()) != null) {
-                dispatcher.abandon(t, dispatcher.abandonedAtShutdown());
-            }
+            dispatcher.abandonAll(queue::pop);
         }
     }
 
@@ -601,10 +592,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
      */
     public static final class Builder {
         private Integer workerThreads;
-        private String threadNamePrefix = "kabuki";
-        private Runnable onThreadStart;
-        private Runnable onThreadStop;
-        private Timer timer;
+        private RuntimeContext context = RuntimeContext.DEFAULT;
         private Duration busyWait = DEFAULT_BUSY_WAIT;
         private Function<String, String> environment = System::getenv;
 
@@ -621,27 +609,15 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             return this;
         }
 
-        /** Thread name prefix: workers are named {@code <prefix>-worker-<i>}. Default "kabuki". */
-        public Builder threadNamePrefix(String prefix) {
-            this.threadNamePrefix = prefix;
-            return this;
-        }
-
-        /** Runs on each worker thread when it starts, before any task. Default: none. */
-        public Builder onThreadStart(Runnable hook) {
-            this.onThreadStart = hook;
-            return this;
-        }
-
-        /** Runs on each worker thread just before it ends. Default: none. */
-        public Builder onThreadStop(Runnable hook) {
-            this.onThreadStop = hook;
-            return this;
-        }
-
-        /** The timer for {@code schedule} and handle timeouts. Default: none (they throw). */
-        public Builder timer(Timer timer) {
-            this.timer = timer;
+        /**
+         * The runtime this dispatcher belongs to: its thread name prefix (workers are named
+         * {@code <prefix>-worker-<i>}), the hooks run on each worker thread as it starts (before
+         * any task) and as it ends, and the timer for {@code schedule} and handle timeouts.
+         * Default {@link RuntimeContext#DEFAULT}: prefix "kabuki", no hooks, no timer (schedule
+         * and timeouts throw).
+         */
+        public Builder context(RuntimeContext context) {
+            this.context = Objects.requireNonNull(context, "context");
             return this;
         }
 
@@ -651,13 +627,15 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
          * ({@link WorkStealingDispatcher#DEFAULT_BUSY_WAIT}). Only one worker busy-waits at a
          * time; the others park at once.
          *
-         * <p>The trade: a short busy-wait turns the wake-up of a parked worker (a system call
-         * for the sender, tens of microseconds on a VM) into a cache-line transfer when work
-         * arrives in bursts or request/response pairs (with it and the spin in
-         * {@link JoinHandle#join()}, a sequential ask from outside the runtime takes about a
-         * microsecond instead of two wake-ups; see docs/benchmarks.md), at the cost of up to that much CPU
-         * each time the runtime falls idle. Set it to zero on a machine shared with other busy
-         * processes, or where idle CPU use matters more than latency. Like Erlang's
+         * <p>The trade: a worker still looking when work arrives takes it without being woken,
+         * so work that comes in bursts or request/response pairs costs a cache-line transfer
+         * instead of the wake-up of a parked worker (a system call for the sender and, on a
+         * virtual machine, often tens of microseconds until the woken vCPU runs). With the spin
+         * in {@link JoinHandle#join()}, a sequential ask from outside the runtime whose reply
+         * comes within both spins needs no wake-up on either side (figures in
+         * docs/benchmarks.md). The cost is up to that much CPU each time the runtime falls
+         * idle. Set it to zero on a machine shared with other
+         * busy processes, or where idle CPU use matters more than latency. Like Erlang's
          * {@code +sbwt} scheduler busy-wait threshold.
          */
         public Builder busyWait(Duration busyWait) {
@@ -694,10 +672,6 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
          */
         public int validate() {
             int n = resolvedWorkerThreads();
-            if (threadNamePrefix == null || threadNamePrefix.isBlank()) {
-                throw new IllegalArgumentException("threadNamePrefix must not be blank, got '"
-                        + threadNamePrefix + "'");
-            }
             if (busyWait == null || busyWait.isNegative() || busyWait.compareTo(MAX_BUSY_WAIT) > 0) {
                 throw new IllegalArgumentException("busyWait must be between 0 and "
                         + MAX_BUSY_WAIT.toMillis() + " ms, got " + busyWait);

@@ -28,7 +28,7 @@ class JoinHandleTest {
     private static final Duration LONG = Duration.ofSeconds(30);
     private final TimingWheel timer = new TimingWheel(r -> new Thread(r, "test-timer"));
     private final WorkStealingDispatcher dispatcher = WorkStealingDispatcher.builder()
-            .workerThreads(2).threadNamePrefix("jh").timer(timer).build();
+            .workerThreads(2).context(new RuntimeContext("jh", ThreadHooks.NONE, timer)).build();
 
     @AfterEach
     void tearDown() {
@@ -120,7 +120,7 @@ class JoinHandleTest {
     @Test
     void interruptOfAnAbortedTaskDoesNotLeakIntoTheNextTask() throws Exception {
         WorkStealingDispatcher one = WorkStealingDispatcher.builder().workerThreads(1)
-                .threadNamePrefix("leak").build();
+                .context(RuntimeContext.named("leak")).build();
         try {
             for (int i = 0; i < 200; i++) {
                 CountDownLatch started = new CountDownLatch(1);

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 class JoinSetTest {
     private final WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(2)
-            .threadNamePrefix("joinset").build();
+            .context(RuntimeContext.named("joinset")).build();
     /** Blocking work for these tests: plain threads stand in for the blocking pool. */
     private final TaskSpawner spawner = new TaskSpawner() {
         @Override

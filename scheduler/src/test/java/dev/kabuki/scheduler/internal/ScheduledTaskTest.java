@@ -18,7 +18,7 @@ class ScheduledTaskTest {
     private static final Duration LONG = Duration.ofSeconds(30);
     private final TimingWheel timer = new TimingWheel(r -> new Thread(r, "sched-timer"));
     private final WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(2)
-            .threadNamePrefix("sched").timer(timer).build();
+            .context(new RuntimeContext("sched", ThreadHooks.NONE, timer)).build();
 
     @AfterEach
     void tearDown() {

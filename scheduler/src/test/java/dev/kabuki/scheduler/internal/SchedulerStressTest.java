@@ -27,7 +27,7 @@ class SchedulerStressTest {
     @Test
     void everyTaskRunsExactlyOnceWhileWorkersParkAndUnpark() throws Exception {
         WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(4)
-                .threadNamePrefix("stress").build();
+                .context(RuntimeContext.named("stress")).build();
         try {
             int producers = 8;
             int rounds = 50;
@@ -89,7 +89,7 @@ class SchedulerStressTest {
     @Test
     void aSingleSpawnIntoAParkedRuntimeAlwaysRuns() throws Exception {
         WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(3)
-                .threadNamePrefix("single").build();
+                .context(RuntimeContext.named("single")).build();
         try {
             for (int i = 0; i < 2_000; i++) {
                 WorkStealingDispatcherTest.await("parked", () -> d.metrics().parkedWorkers() == 3);
@@ -108,7 +108,7 @@ class SchedulerStressTest {
     @Test
     void fanOutFromOneWorkerOverflowsAndIsStolenWithoutLossOrDuplication() throws Exception {
         WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(4)
-                .threadNamePrefix("fanout").build();
+                .context(RuntimeContext.named("fanout")).build();
         try {
             int n = 100_000;
             AtomicIntegerArray runs = new AtomicIntegerArray(n);
@@ -141,7 +141,7 @@ class SchedulerStressTest {
     @Test
     void lifoPingPongCannotStarveTheLocalQueue() throws Exception {
         WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(1)
-                .threadNamePrefix("fair").build();
+                .context(RuntimeContext.named("fair")).build();
         try {
             java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
             CountDownLatch others = new CountDownLatch(100);

@@ -24,7 +24,8 @@ class WorkStealingDispatcherTest {
     private static final Duration LONG = Duration.ofSeconds(30);
 
     private static WorkStealingDispatcher dispatcher(int workers, String prefix) {
-        return WorkStealingDispatcher.builder().workerThreads(workers).threadNamePrefix(prefix).build();
+        return WorkStealingDispatcher.builder().workerThreads(workers)
+                .context(RuntimeContext.named(prefix)).build();
     }
 
     static void await(String what, BooleanSupplier condition) {
@@ -103,7 +104,7 @@ class WorkStealingDispatcherTest {
     void aRequestResponseFromOutsideWakesOneWorkerPerRequest() {
         int n = 2_000;
         WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(2)
-                .threadNamePrefix("pingpong").busyWait(Duration.ZERO).build();
+                .context(RuntimeContext.named("pingpong")).busyWait(Duration.ZERO).build();
         try {
             await("both workers parked", () -> d.metrics().parkedWorkers() == 2);
             long parksBefore = d.metrics().parks();
@@ -123,7 +124,7 @@ class WorkStealingDispatcherTest {
     @Test
     void anIdleRuntimeParksEveryWorkerDespiteTheBusyWait() {
         WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(2)
-                .threadNamePrefix("busywait").busyWait(Duration.ofMillis(10)).build();
+                .context(RuntimeContext.named("busywait")).busyWait(Duration.ofMillis(10)).build();
         try {
             for (int i = 0; i < 100; i++) {
                 d.spawn(() -> { }).join();
@@ -141,7 +142,8 @@ class WorkStealingDispatcherTest {
                 .hasMessageContaining("workerThreads").hasMessageContaining("got 0");
         assertThatThrownBy(() -> WorkStealingDispatcher.builder().workerThreads(40_000).build())
                 .hasMessageContaining("workerThreads");
-        assertThatThrownBy(() -> WorkStealingDispatcher.builder().workerThreads(1).threadNamePrefix(" ").build())
+        assertThatThrownBy(() -> WorkStealingDispatcher.builder().workerThreads(1)
+                .context(RuntimeContext.named(" ")).build())
                 .hasMessageContaining("threadNamePrefix");
     }
 
@@ -273,8 +275,9 @@ class WorkStealingDispatcherTest {
         AtomicInteger started = new AtomicInteger();
         AtomicInteger stopped = new AtomicInteger();
         WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(2)
-                .threadNamePrefix("graceful").onThreadStart(started::incrementAndGet)
-                .onThreadStop(stopped::incrementAndGet).build();
+                .context(new RuntimeContext("graceful",
+                        new ThreadHooks(started::incrementAndGet, stopped::incrementAndGet), null))
+                .build();
         AtomicInteger ran = new AtomicInteger();
         List<JoinHandle<Integer>> handles = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
