@@ -116,47 +116,42 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
 
     // ---------------------------------------------------------------- ActorRef
 
-    /** What a send did with its message. */
-    private enum Sent {
-        DELIVERED,
-        /** The actor has stopped: the message went to dead letters. */
-        RECIPIENT_STOPPED,
-        /** The bounded mailbox is full: dropped to dead letters (DROP) or kept by the caller (FAIL). */
-        MAILBOX_FULL
-    }
-
-    /** The one send path of tell, tryTell and ask. Any thread; never blocks. */
-    private Sent send(M message) {
-        Objects.requireNonNull(message, "message");
-        switch (mailbox.offer(message)) {
-            case DELIVERED -> {
-                return Sent.DELIVERED;
-            }
-            case CLOSED -> {
-                deadLetter(message, "recipient stopped");
-                return Sent.RECIPIENT_STOPPED;
-            }
-            default -> {
-                if (options.overflowPolicy() == OverflowPolicy.DROP) {
-                    deadLetter(message, "mailbox full (capacity " + options.mailboxCapacity() + ")");
-                }
-                return Sent.MAILBOX_FULL;
-            }
-        }
-    }
-
+    /**
+     * Tell: the mailbox's offer, with the rare outcomes handled out of line (the path of every
+     * message is a deep chain of calls the JIT should inline). Any thread; never blocks.
+     */
     @Override
     public void tell(M message) {
-        if (send(message) == Sent.MAILBOX_FULL && options.overflowPolicy() == OverflowPolicy.FAIL) {
-            throw new MailboxFullException("mailbox of " + path() + " is full (capacity "
-                    + options.mailboxCapacity() + "); message " + message.getClass().getName()
-                    + " not delivered");
+        Mailbox.Offer result = mailbox.offer(Objects.requireNonNull(message, "message"));
+        if (result != Mailbox.Offer.DELIVERED) {
+            notDelivered(message, result, true);
         }
     }
 
     @Override
     public boolean tryTell(M message) {
-        return send(message) == Sent.DELIVERED; // FAIL and full: the caller keeps the message
+        Mailbox.Offer result = mailbox.offer(Objects.requireNonNull(message, "message"));
+        if (result == Mailbox.Offer.DELIVERED) {
+            return true;
+        }
+        notDelivered(message, result, false);
+        return false; // FAIL and full: the caller keeps the message
+    }
+
+    /**
+     * A message the mailbox did not take: to dead letters when the actor has stopped or the full
+     * mailbox drops; {@code tell} to a full FAIL mailbox throws.
+     */
+    private void notDelivered(M message, Mailbox.Offer result, boolean throwIfFull) {
+        if (result == Mailbox.Offer.CLOSED) {
+            deadLetter(message, "recipient stopped");
+        } else if (options.overflowPolicy() == OverflowPolicy.DROP) {
+            deadLetter(message, "mailbox full (capacity " + options.mailboxCapacity() + ")");
+        } else if (throwIfFull) {
+            throw new MailboxFullException("mailbox of " + path() + " is full (capacity "
+                    + options.mailboxCapacity() + "); message " + message.getClass().getName()
+                    + " not delivered");
+        }
     }
 
     @Override
@@ -177,7 +172,11 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
             return promise; // the timer is shut: it abandoned the ask, which failed the promise
         }
         addPendingAsk(ask); // publishes message and timer to whoever fails the ask on a stop
-        if (send(message) == Sent.MAILBOX_FULL) {
+        Mailbox.Offer result = mailbox.offer(message);
+        if (result != Mailbox.Offer.DELIVERED) {
+            notDelivered(message, result, false);
+        }
+        if (result == Mailbox.Offer.FULL) {
             // Full, under either policy (DROP has also sent it to dead letters): fail now
             // rather than wait out the timeout. A stopped target fails its pending asks itself.
             promise.fail(new MailboxFullException("the " + ask.describe() + " failed: mailbox of "

@@ -6,6 +6,7 @@ import dev.kabuki.scheduler.DispatcherShutdown;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.JoinSet;
 import dev.kabuki.scheduler.TaskSpawner;
+import dev.kabuki.scheduler.internal.ActivationDispatcher;
 import dev.kabuki.scheduler.internal.CallableTask;
 import dev.kabuki.scheduler.internal.CoreDispatcher;
 import dev.kabuki.scheduler.internal.CurrentThreadDispatcher;
@@ -92,8 +93,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     private final ConcurrentHashMap<String, ActorCell<?>> topLevel = new ConcurrentHashMap<>();
     /** Completed when shutdown has begun and the last top-level actor has terminated. */
     private final Promise<Void> allActorsStopped = new Promise<>(null);
-    /** Where actor activations run: the core dispatcher, and the blocking pool (tagged actors). */
-    private final ActivationDispatcher coreActivations;
+    /** Where activations of actors tagged blocking run: the blocking pool, falling back to the core. */
     private final ActivationDispatcher blockingActivations;
     /** Actors spawned and not yet terminated. */
     private final LongAdder liveActors = new LongAdder();
@@ -141,8 +141,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
             throw e;
         }
         timer.handCompletionsTo(core); // callbacks of timed-out handles run on the core, not the timer thread
-        this.coreActivations = new CoreActivations(core, timer);
-        this.blockingActivations = new BlockingActivations(blocking, coreActivations);
+        this.blockingActivations = new BlockingActivations(blocking, core);
         LOG.debug("actor system '{}' started: flavor={}, workerThreads={}, maxBlockingThreads={},"
                         + " threadKeepAlive={}, blockingQueueCapacity={}, shutdownTimeout={}",
                 name, flavor, flavor == Flavor.MULTI_THREAD ? workers : 0, b.maxBlockingThreads,
@@ -380,9 +379,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         return core;
     }
 
-    /** Where activations of core actors run. */
+    /** Where activations of core actors run: the core dispatcher itself. */
     ActivationDispatcher coreActivations() {
-        return coreActivations;
+        return core;
     }
 
     /** Where activations of actors tagged blocking run. */
@@ -592,42 +591,6 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- activations
-
-    /** Core actors' activations: the core dispatcher. A refusal means the runtime is shut. */
-    private static final class CoreActivations implements ActivationDispatcher {
-        private final CoreDispatcher core;
-        private final Timer timer;
-
-        CoreActivations(CoreDispatcher core, Timer timer) {
-            this.core = core;
-            this.timer = timer;
-        }
-
-        @Override
-        public void execute(Task activation) {
-            core.execute(activation);
-        }
-
-        @Override
-        public void executeYielded(Task activation) {
-            core.executeYielded(activation);
-        }
-
-        @Override
-        public boolean hasQueuedWork() {
-            return core.hasQueuedWork();
-        }
-
-        @Override
-        public ActivationDispatcher fallback() {
-            return null;
-        }
-
-        @Override
-        public Timer timer() {
-            return timer;
-        }
-    }
 
     /**
      * Blocking actors' activations: the blocking pool, bypassing its queue capacity (there is at

@@ -3,6 +3,8 @@ package dev.kabuki.actors;
 import dev.kabuki.mailbox.internal.MailboxStatus;
 import dev.kabuki.mailbox.internal.MessageQueue;
 import dev.kabuki.mailbox.internal.SystemMessageQueue;
+import dev.kabuki.scheduler.internal.ActivationDispatcher;
+import dev.kabuki.scheduler.internal.BusyWait;
 import dev.kabuki.scheduler.internal.Task;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -66,15 +68,19 @@ import java.util.concurrent.RejectedExecutionException;
  * <h2>A producer caught mid-append</h2>
  * {@code poll()} may return null while the queue is not empty: a producer has claimed its place
  * but not linked its message yet (it may have been preempted). The activation waits for the
- * link with a bounded back-off: a few spins, then a few {@link Thread#yield()}s (the producer
- * may need this very CPU); still unlinked, it re-submits itself behind other work, and after
+ * link with a bounded back-off ({@value #APPEND_LOOKS} looks with the runtime's busy-wait
+ * cadence, which yields now and then: the producer may need this very CPU); still unlinked, it
+ * re-submits itself behind other work, and after
  * {@value #APPEND_WAITS_BEFORE_TIMER} such activations in a row it waits one timer tick before
  * the next, so a stalled producer never makes a worker spin.
  *
  * <h2>Who writes what</h2>
  * Any thread: {@code queue} and {@code system} appends, the status CASes of
  * {@link MailboxStatus}. The token holder only: polls, {@code front}, {@code appendWaits},
- * {@code dispatcher} (after a refusal) and everything of the consumer. {@code refusal} is
+ * {@code dispatcher} (after a refusal) and everything of the consumer. Every sender reads the
+ * status word, which shares a cache line with these fields: the activation writes them only
+ * when they change, never once per message, or each message would take the line away from the
+ * senders. {@code refusal} is
  * written by the thread a dispatcher calls {@code abandon} on, which holds the token for the
  * refused activation.
  *
@@ -89,9 +95,8 @@ import java.util.concurrent.RejectedExecutionException;
  * @param <M> the message type
  */
 final class Mailbox<M> extends MailboxStatus implements Task {
-    /** Spins, then yields, waiting for a producer caught mid-append, per activation. */
-    static final int APPEND_SPINS = 64;
-    static final int APPEND_YIELDS = 4;
+    /** Looks at the queue, per activation, while a producer is caught mid-append. */
+    static final int APPEND_LOOKS = 256;
     /** Consecutive activations that found a producer mid-append before the next one waits a tick. */
     static final int APPEND_WAITS_BEFORE_TIMER = 3;
 
@@ -201,87 +206,102 @@ final class Mailbox<M> extends MailboxStatus implements Task {
 
     // ---------------------------------------------------------------- the activation
 
+    /** An activation's outcome: release the token and re-check (also: go on batching). */
     private static final int IDLE = 0;
+    /** An activation's outcome: the token went on with a re-submission. */
     private static final int HANDED_OFF = 1;
+    /** An activation's outcome: the consumer terminated; close and drain. */
     private static final int TERMINATED = 2;
 
     /**
-     * One activation; the caller (a dispatcher) hands over the token. Never throws; leaves the
-     * token released, handed on (re-submitted), or the mailbox closed.
+     * One activation; the caller (a dispatcher) hands over the token: signals, then batches of
+     * messages. Never throws; leaves the token released, handed on (re-submitted), or the
+     * mailbox closed.
      */
     @Override
     public void run() {
+        // The batch loop is written out here rather than in a method of its own: each message's
+        // path (receive, a tell, the next mailbox's offer and the dispatcher's queue) is a deep
+        // chain of calls that the JIT should inline into this one method.
+        final MailboxConsumer<M> c = consumer;
         int outcome = IDLE;
         try {
-            outcome = process();
-        } catch (Throwable escaped) {
-            consumer.activationEscaped(escaped); // must not throw; the finally runs regardless
-        } finally {
-            if (outcome != HANDED_OFF) {
-                if (consumer.isTerminated()) {
-                    closeAndDrain();
-                } else {
-                    goIdle();
+            Throwable refused = refusal;
+            if (refused != null) {
+                refusal = null;
+                c.activationRefused(refused);
+                outcome = c.isTerminated() ? TERMINATED : IDLE;
+            } else {
+                c.startIfNew();
+                if (c.isTerminated() || (!system.isEmpty() && processSystem())) {
+                    outcome = TERMINATED;
                 }
             }
+            int budget = throughput;
+            while (outcome == IDLE && c.acceptsMessages()) {
+                M m = pollNext();
+                if (m == null) {
+                    if (queue.isEmpty()) {
+                        break;
+                    }
+                    m = awaitAppend();
+                    if (m == null) {
+                        backOff();
+                        outcome = HANDED_OFF;
+                        break;
+                    }
+                }
+                if (appendWaits != 0) {
+                    appendWaits = 0; // written only when set: senders read this object's status word
+                }
+                c.invoke(m);
+                if (c.isTerminated() || (!system.isEmpty() && processSystem())) {
+                    outcome = TERMINATED;
+                } else if (--budget == 0) {
+                    budget = throughput;
+                    outcome = afterBatch();
+                }
+            }
+        } catch (Throwable escaped) {
+            outcome = afterEscape(escaped);
+        }
+        if (outcome == IDLE) {
+            goIdle();
+        } else if (outcome == TERMINATED) {
+            closeAndDrain();
         }
     }
 
-    /** Signals, then batches of messages. Returns IDLE, HANDED_OFF or TERMINATED. */
-    private int process() {
-        final MailboxConsumer<M> c = consumer;
-        Throwable refused = refusal;
-        if (refused != null) {
-            refusal = null;
-            c.activationRefused(refused);
-            if (c.isTerminated()) {
-                return TERMINATED;
-            }
-        } else {
-            c.startIfNew();
-            if (c.isTerminated()) {
-                return TERMINATED;
-            }
+    /**
+     * A batch used up the throughput. Messages left: give the thread to other waiting work,
+     * keeping the token (re-submitting while SCHEDULED is what a winning trySchedule would do,
+     * minus two CASes), HANDED_OFF. With nothing waiting, yielding would only bring this mailbox
+     * straight back: IDLE, meaning go on with the next batch (the loop ends on an empty queue).
+     */
+    private int afterBatch() {
+        if (queue.isEmpty() && (front == null || front.isEmpty())) {
+            return IDLE;
         }
-        if (!system.isEmpty() && processSystem()) {
-            return TERMINATED;
-        }
-        int budget = throughput;
-        while (c.acceptsMessages()) {
-            M m = pollNext();
-            if (m == null) {
-                if (queue.isEmpty()) {
-                    appendWaits = 0;
-                    return IDLE;
-                }
-                m = awaitAppend();
-                if (m == null) {
-                    backOff();
-                    return HANDED_OFF;
-                }
-            }
-            appendWaits = 0;
-            c.invoke(m);
-            if (c.isTerminated() || (!system.isEmpty() && processSystem())) {
-                return TERMINATED;
-            }
-            if (--budget == 0) {
-                budget = throughput;
-                if (queue.isEmpty() && (front == null || front.isEmpty())) {
-                    return IDLE;
-                }
-                c.beforeIdle(); // an actor that never falls idle must still tidy up
-                // Messages left: give the thread to other waiting work, keeping the token
-                // (re-submitting while SCHEDULED is what a winning trySchedule would do, minus
-                // two CASes). With nothing waiting, yielding would only bring this mailbox
-                // straight back: go on with the next batch.
-                if (dispatcher.hasQueuedWork()) {
-                    dispatcher.executeYielded(this);
-                    return HANDED_OFF;
-                }
-            }
+        consumer.beforeIdle(); // an actor that never falls idle must still tidy up
+        if (dispatcher.hasQueuedWork()) {
+            dispatcher.executeYielded(this);
+            return HANDED_OFF;
         }
         return IDLE;
+    }
+
+    /**
+     * Something escaped the activation: the consumer stops the actor (it must not throw; if it
+     * does anyway, the actor is treated as terminated so that the mailbox still closes).
+     */
+    private int afterEscape(Throwable escaped) {
+        try {
+            consumer.activationEscaped(escaped);
+            return consumer.isTerminated() ? TERMINATED : IDLE;
+        } catch (Throwable again) {
+            escaped.addSuppressed(again);
+            return TERMINATED;
+        }
     }
 
     private M pollNext() {
@@ -308,14 +328,15 @@ final class Mailbox<M> extends MailboxStatus implements Task {
         return false;
     }
 
-    /** A producer is mid-append: spin, then yield, a bounded number of times. */
+    /**
+     * A producer is mid-append: look again a bounded number of times, with the runtime's
+     * busy-wait cadence ({@link BusyWait}: a {@code PAUSE} only every few looks, so that a
+     * hypervisor does not take the spin for a lock-holder wait and deschedule the CPU; a yield
+     * now and then, in case the producer waits for this very CPU).
+     */
     private M awaitAppend() {
-        for (int i = 0; i < APPEND_SPINS + APPEND_YIELDS; i++) {
-            if (i < APPEND_SPINS) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
+        for (int round = 1; round <= APPEND_LOOKS; round++) {
+            BusyWait.pause(round);
             M m = queue.poll();
             if (m != null) {
                 return m;

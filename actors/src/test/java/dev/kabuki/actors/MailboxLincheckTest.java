@@ -2,6 +2,7 @@ package dev.kabuki.actors;
 
 import dev.kabuki.mailbox.internal.MailboxStatus;
 import dev.kabuki.mailbox.internal.ManyToOneMessageQueue;
+import dev.kabuki.scheduler.internal.ActivationDispatcher;
 import dev.kabuki.scheduler.internal.Task;
 import dev.kabuki.scheduler.internal.Timer;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,5 +1,6 @@
 package dev.kabuki.actors;
 
+import dev.kabuki.scheduler.internal.ActivationDispatcher;
 import dev.kabuki.scheduler.internal.Task;
 import dev.kabuki.scheduler.internal.Timer;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -25,7 +25,7 @@ package dev.kabuki.scheduler.internal;
  * </ul>
  * The spin itself is always bounded by a deadline its caller checks; this class keeps no state.
  */
-final class BusyWait {
+public final class BusyWait {
     /** Looks between two {@link Thread#onSpinWait()} calls (a power of two). */
     static final int PAUSE_EVERY = 8;
     /** Looks between two {@link Thread#yield()} calls (a power of two). */
@@ -39,7 +39,7 @@ final class BusyWait {
     }
 
     /** Backs off after look number {@code round} (counting from 1). */
-    static void pause(int round) {
+    public static void pause(int round) {
         if ((round & (PAUSE_EVERY - 1)) == 0) {
             Thread.onSpinWait();
         }
@@ -49,7 +49,7 @@ final class BusyWait {
     }
 
     /** Whether look number {@code round} should check the clock against the deadline. */
-    static boolean checkClock(int round) {
+    public static boolean checkClock(int round) {
         return (round & (CLOCK_EVERY - 1)) == 0;
     }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
  * <p>Thread-safe: every method may be called from any thread. None blocks except
  * {@link #shutdown(Duration)}.
  */
-public interface CoreDispatcher {
+public interface CoreDispatcher extends ActivationDispatcher {
 
     /**
      * Schedules an internal task (a mailbox activation, a timer's hand-off). Accepted until the
