@@ -162,7 +162,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         }
         AskReplyRef<R> ask = new AskReplyRef<>(this, system.timer(), timeout,
                 runsOnBlockingDispatcher() ? null : system.currentThreadDispatcher());
-        Promise<R> promise = ask.promise;
+        Promise<R> promise = ask;
         M message = request.apply(ask);
         Objects.requireNonNull(message, "the ask's request function returned null");
         ask.message = message;
@@ -734,7 +734,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     private void failTerminated(AskReplyRef<?> pending) {
         String why = system.isShutdown() ? " was stopped by the actor system's shutdown before replying to the "
                 : " stopped before replying to the ";
-        pending.promise.fail(new ActorTerminatedException(path() + why + pending.describe()));
+        pending.fail(new ActorTerminatedException(path() + why + pending.describe()));
     }
 
     /** The actor threw while handling {@code message}: an ask that sent it fails with the cause. */
@@ -743,7 +743,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         if (asks != null) {
             asks.forEach(p -> {
                 if (p.message == message) {
-                    p.promise.fail(cause);
+                    p.fail(cause);
                 }
             });
         }

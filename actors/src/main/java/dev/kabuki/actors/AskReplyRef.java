@@ -1,7 +1,6 @@
 package dev.kabuki.actors;
 
 import dev.kabuki.scheduler.Cancellable;
-import dev.kabuki.scheduler.JoinException;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.internal.CurrentThreadDispatcher;
 import dev.kabuki.scheduler.internal.Promise;
@@ -9,14 +8,12 @@ import dev.kabuki.scheduler.internal.Task;
 import dev.kabuki.scheduler.internal.Timer;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * One ask in flight: the one-shot reply address handed to the request, and all of the ask's
- * bookkeeping in the same object (its timeout action, its node in the target's
- * {@link PendingAsks}, its promise's completion hook), so an ask allocates this, its
- * {@link Promise} and a timer entry.
+ * One ask in flight, in one object: the ask's handle (a {@link Promise}), the one-shot reply
+ * address handed to the request, its timeout action, and its node in the target's
+ * {@link PendingAsks}; so an ask allocates this and a timer entry.
  *
  * <p>The first {@code tell} completes the ask's handle; anything after that (a second reply, or
  * a reply after the timeout) goes to dead letters. The description used in failure messages
@@ -32,8 +29,7 @@ import java.util.function.Function;
  * {@code timer} is written: if it completes the promise (the timeout fired, or the timer shut
  * down and abandoned it) the hook may see no timer, and there is nothing left to cancel.
  */
-final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinException> {
-    final Promise<R> promise;
+final class AskReplyRef<R> extends Promise<R> implements ActorRef<R>, Task {
     private final ActorCell<?> target;
     private final long timeoutMillis;
     /** The request, once built; identity-compared when the target fails processing it. */
@@ -57,9 +53,9 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
      *             outside its {@code blockOn} while nothing drives it fails fast
      */
     AskReplyRef(ActorCell<?> target, Timer timer, Duration timeout, CurrentThreadDispatcher home) {
-        // The promise's hook is this object's accept (cancel the timeout), fixed before anyone
-        // can see the promise: no callback node and no CAS per ask.
-        this.promise = new Promise<>(timer, this, home);
+        // The promise's completion hook is this object's onCompleted (cancel the timeout), fixed
+        // before anyone can see the promise: no callback node and no CAS per ask.
+        super(timer, home);
         this.target = target;
         this.timeoutMillis = timeout.toMillis();
     }
@@ -89,7 +85,7 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
         target.system().timer().handOff(new Task() {
             @Override
             public void run() {
-                promise.timeOut(describe() + " timed out: no reply");
+                timeOut(describe() + " timed out: no reply");
             }
 
             @Override
@@ -105,18 +101,18 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
         RejectedExecutionException e = new RejectedExecutionException(
                 "the " + describe() + " failed: the actor system is shut down");
         e.initCause(reason);
-        promise.fail(e);
+        fail(e);
     }
 
     // ---------------------------------------------------------------- completion
 
     /**
-     * The promise's completion hook: the ask completed, however, so cancel the timeout (null if
-     * the timer itself completed it before it was armed; see the class note). The target's
+     * The completion hook: the ask completed, however, so cancel the timeout (null if the timer
+     * itself completed it before it was armed; see the class note). The target's
      * {@link PendingAsks} drops the ask at its next sweep.
      */
     @Override
-    public void accept(R value, JoinException failure) {
+    protected void onCompleted() {
         Cancellable t = timer;
         if (t != null) {
             t.cancel();
@@ -132,10 +128,10 @@ final class AskReplyRef<R> implements ActorRef<R>, Task, BiConsumer<R, JoinExcep
 
     @Override
     public boolean tryTell(R reply) {
-        if (promise.complete(reply)) {
+        if (complete(reply)) {
             return true;
         }
-        target.system().deadLetters().publish(reply, path(), "ask already completed (" + promise.outcome() + ")");
+        target.system().deadLetters().publish(reply, path(), "ask already completed (" + outcome() + ")");
         return false;
     }
 

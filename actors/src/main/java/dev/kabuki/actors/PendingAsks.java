@@ -88,7 +88,7 @@ final class PendingAsks {
         for (AskReplyRef<?> a = h; a != null; ) {
             AskReplyRef<?> next = a.nextPending;
             a.nextPending = null;
-            if (!a.promise.isFinished()) {
+            if (!a.isFinished()) {
                 if (liveTail == null) {
                     liveHead = a;
                 } else {

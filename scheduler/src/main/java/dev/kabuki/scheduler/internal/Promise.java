@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  *
  * @param <T> the value type
  */
-public final class Promise<T> extends AbstractJoinHandle<T> {
+public class Promise<T> extends AbstractJoinHandle<T> {
     private static final Logger LOG = LoggerFactory.getLogger(Promise.class);
 
     /** Run once on completion, before every other callback; null if none. Never changes. */
@@ -24,7 +24,7 @@ public final class Promise<T> extends AbstractJoinHandle<T> {
 
     /** @param timer the timer {@link #orTimeout} uses (may be null: then orTimeout throws) */
     public Promise(Timer timer) {
-        this(timer, null);
+        this(timer, null, null);
     }
 
     /**
@@ -59,15 +59,35 @@ public final class Promise<T> extends AbstractJoinHandle<T> {
         this.onComplete = onComplete;
     }
 
+    /**
+     * For a subclass that is its own completion hook ({@link #onCompleted()}), so that one
+     * object is both the promise and what it belongs to (an ask's reply address).
+     *
+     * @param timer the timer {@link #orTimeout} uses (may be null: then orTimeout throws)
+     * @param home  as in {@link #Promise(Timer, BiConsumer, CurrentThreadDispatcher)}; may be null
+     */
+    protected Promise(Timer timer, CurrentThreadDispatcher home) {
+        this(timer, null, home);
+    }
+
+    /**
+     * Runs once on completion, on the completing thread, before every callback and before
+     * waiting threads wake, like the construction-time hook (after it, if both are given).
+     * Nothing by default. Must be short, must not block; what it throws is logged.
+     */
+    protected void onCompleted() {
+    }
+
     @Override
-    void beforeCallbacks(int terminalState) {
+    final void beforeCallbacks(int terminalState) {
         BiConsumer<? super T, ? super JoinException> hook = onComplete;
-        if (hook != null) {
-            try {
+        try {
+            if (hook != null) {
                 hook.accept(valueOf(terminalState), failureOf(terminalState));
-            } catch (Throwable t) {
-                LOG.warn("a Promise completion hook threw; the callbacks still run", t);
             }
+            onCompleted();
+        } catch (Throwable t) {
+            LOG.warn("a Promise completion hook threw; the callbacks still run", t);
         }
     }
 
