@@ -6,7 +6,7 @@ import dev.kabuki.mailbox.internal.ManyToOneMessageQueue;
 import dev.kabuki.mailbox.internal.MessageQueue;
 import dev.kabuki.scheduler.Cancellable;
 import dev.kabuki.scheduler.JoinHandle;
-import dev.kabuki.scheduler.internal.Promise;
+import dev.kabuki.scheduler.internal.PromiseHandle;
 import dev.kabuki.scheduler.internal.Task;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -162,7 +162,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         }
         AskReplyRef<R> ask = new AskReplyRef<>(this, system.timer(), timeout,
                 runsOnBlockingDispatcher() ? null : system.currentThreadDispatcher());
-        Promise<R> promise = ask;
+        PromiseHandle<R> promise = ask;
         M message = request.apply(ask);
         Objects.requireNonNull(message, "the ask's request function returned null");
         ask.message = message;

@@ -10,7 +10,7 @@ import dev.kabuki.scheduler.internal.ActivationDispatcher;
 import dev.kabuki.scheduler.internal.CallableTask;
 import dev.kabuki.scheduler.internal.CoreDispatcher;
 import dev.kabuki.scheduler.internal.CurrentThreadDispatcher;
-import dev.kabuki.scheduler.internal.Promise;
+import dev.kabuki.scheduler.internal.PromiseHandle;
 import dev.kabuki.scheduler.internal.RuntimeContext;
 import dev.kabuki.scheduler.internal.Task;
 import dev.kabuki.scheduler.internal.ThreadHooks;
@@ -92,7 +92,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     /** Top-level actors by name (the children of /user). */
     private final ConcurrentHashMap<String, ActorCell<?>> topLevel = new ConcurrentHashMap<>();
     /** Completed when shutdown has begun and the last top-level actor has terminated. */
-    private final Promise<Void> allActorsStopped = new Promise<>(null);
+    private final PromiseHandle<Void> allActorsStopped = new PromiseHandle<>(null);
     /** Where activations of actors tagged blocking run: the blocking pool, falling back to the core. */
     private final ActivationDispatcher blockingActivations;
     /** Actors spawned and not yet terminated. */
@@ -100,7 +100,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     /** Actors the shutdown abandoned: terminated without onStop because no thread would run it. */
     private final AtomicInteger abandonedActors = new AtomicInteger();
     /** Completed with the report when the shutdown has finished. */
-    private final Promise<ShutdownReport> terminated = new Promise<>(null);
+    private final PromiseHandle<ShutdownReport> terminated = new PromiseHandle<>(null);
     private final AtomicBoolean shutdownThreadStarted = new AtomicBoolean();
 
     private ActorSystem(Builder b, int workers) {

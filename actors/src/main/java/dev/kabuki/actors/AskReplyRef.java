@@ -3,7 +3,7 @@ package dev.kabuki.actors;
 import dev.kabuki.scheduler.Cancellable;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.internal.CurrentThreadDispatcher;
-import dev.kabuki.scheduler.internal.Promise;
+import dev.kabuki.scheduler.internal.PromiseHandle;
 import dev.kabuki.scheduler.internal.Task;
 import dev.kabuki.scheduler.internal.Timer;
 import java.time.Duration;
@@ -11,7 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
- * One ask in flight, in one object: the ask's handle (a {@link Promise}), the one-shot reply
+ * One ask in flight, in one object: the ask's handle (a {@link PromiseHandle}), the one-shot reply
  * address handed to the request, its timeout action, and its node in the target's
  * {@link PendingAsks}; so an ask allocates this and a timer entry.
  *
@@ -29,7 +29,7 @@ import java.util.function.Function;
  * {@code timer} is written: if it completes the promise (the timeout fired, or the timer shut
  * down and abandoned it) the hook may see no timer, and there is nothing left to cancel.
  */
-final class AskReplyRef<R> extends Promise<R> implements ActorRef<R>, Task {
+final class AskReplyRef<R> extends PromiseHandle<R> implements ActorRef<R>, Task {
     private final ActorCell<?> target;
     private final long timeoutMillis;
     /** The request, once built; identity-compared when the target fails processing it. */

@@ -1,6 +1,6 @@
 package dev.kabuki.scheduler;
 
-import dev.kabuki.scheduler.internal.Promise;
+import dev.kabuki.scheduler.internal.PromiseHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +40,7 @@ public final class JoinSet<T> implements AutoCloseable {
     private final TaskSpawner spawner;
     private final Set<JoinHandle<T>> members = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<JoinHandle<T>> finished = new ConcurrentLinkedQueue<>();
-    private volatile Promise<Void> wakeup;
+    private volatile PromiseHandle<Void> wakeup;
     private volatile boolean closed;
 
     /** @param spawner where {@link #spawn} and {@link #spawnBlocking} send tasks */
@@ -72,7 +72,7 @@ public final class JoinSet<T> implements AutoCloseable {
         members.add(handle);
         handle.whenComplete((v, e) -> {
             finished.add(handle);
-            Promise<Void> w = wakeup;
+            PromiseHandle<Void> w = wakeup;
             if (w != null) {
                 w.complete(null);
             }
@@ -120,7 +120,7 @@ public final class JoinSet<T> implements AutoCloseable {
             if (h != null || members.isEmpty()) {
                 return h;
             }
-            Promise<Void> w = new Promise<>(null);
+            PromiseHandle<Void> w = new PromiseHandle<>(null);
             wakeup = w;
             if (!finished.isEmpty()) {
                 continue; // completed between the poll and publishing the wake-up

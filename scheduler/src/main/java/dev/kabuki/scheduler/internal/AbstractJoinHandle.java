@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The completion state machine shared by {@link CallableTask} and {@link Promise}.
+ * The completion state machine shared by {@link CallableTask} and {@link PromiseHandle}.
  *
  * <h2>State</h2>
  * One {@code int} word: a phase in the low three bits and one flag.
@@ -186,7 +186,7 @@ abstract class AbstractJoinHandle<T> implements JoinHandle<T> {
 
     /**
      * Runs on the completing thread once the terminal phase is stored, before the completions
-     * fire: {@link Promise}'s construction-time hook. Nothing by default.
+     * fire: {@link PromiseHandle}'s construction-time hook. Nothing by default.
      */
     void beforeCallbacks(int terminalState) {
     }

@@ -65,7 +65,7 @@ class CurrentThreadDispatcherTest {
     void blockingWorkStillGoesElsewhereAndWakesTheDriver() {
         // A handle completed by another thread (like the blocking pool) wakes the parked driver.
         String v = rt.blockOn(() -> {
-            Promise<String> p = new Promise<>(timer);
+            PromiseHandle<String> p = new PromiseHandle<>(timer);
             Thread other = new Thread(() -> p.complete("from " + Thread.currentThread().getName()), "blocking-ish");
             other.start();
             return p.join();
@@ -82,7 +82,7 @@ class CurrentThreadDispatcherTest {
 
     @Test
     void joinWithTimeoutOnTheDriverRunsOutCleanly() {
-        assertThatThrownBy(() -> rt.blockOn(() -> new Promise<String>(timer).join(Duration.ofMillis(20))))
+        assertThatThrownBy(() -> rt.blockOn(() -> new PromiseHandle<String>(timer).join(Duration.ofMillis(20))))
                 .isInstanceOf(TaskFailedException.class).hasCauseInstanceOf(JoinTimeoutException.class);
     }
 
@@ -137,7 +137,7 @@ class CurrentThreadDispatcherTest {
         earlier.start();
         earlier.join();
         CountDownLatch release = new CountDownLatch(1);
-        Promise<String> completedElsewhere = new Promise<>(timer);
+        PromiseHandle<String> completedElsewhere = new PromiseHandle<>(timer);
         JoinHandle<String> waiter = rt.spawn(() -> completedElsewhere.join()); // queued, runs at shutdown
         Thread completer = new Thread(() -> {
             try {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Model checks the completion state machine of {@link AbstractJoinHandle} through
- * {@link CallableTask} and {@link Promise}: the complete-vs-abort race.
+ * {@link CallableTask} and {@link PromiseHandle}: the complete-vs-abort race.
  *
  * <p>Properties, each asserted after every explored interleaving:
  * <ul>
@@ -39,7 +39,7 @@ class JoinHandleLincheckTest {
     static {
         // Initialise the handle classes (and their logger) before Lincheck runs a scenario, so
         // that logging set-up is not part of the model-checked code.
-        new Promise<Integer>(null).complete(0);
+        new PromiseHandle<Integer>(null).complete(0);
     }
 
     /** A body that counts how often it ran. */
@@ -340,7 +340,7 @@ class JoinHandleLincheckTest {
     @Test
     void completeFailAndAbortFromThreeThreadsExactlyOneWins() {
         check(INVOCATIONS, () -> {
-            Promise<Integer> promise = new Promise<>(null);
+            PromiseHandle<Integer> promise = new PromiseHandle<>(null);
             RuntimeException cause = new IllegalStateException("boom");
             boolean[] won = new boolean[3];
             CountingCallback cb = new CountingCallback();

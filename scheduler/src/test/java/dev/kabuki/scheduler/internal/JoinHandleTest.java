@@ -181,7 +181,7 @@ class JoinHandleTest {
 
     @Test
     void callbacksRunOnceInRegistrationOrderAndAThrowingOneDoesNotStopOthers() throws Exception {
-        Promise<String> p = new Promise<>(timer);
+        PromiseHandle<String> p = new PromiseHandle<>(timer);
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
         p.whenComplete((v, e) -> seen.add("a:" + v));
         p.whenComplete((v, e) -> {
@@ -196,7 +196,7 @@ class JoinHandleTest {
 
     @Test
     void callbackGetsTheJoinExceptionOnFailure() {
-        Promise<String> p = new Promise<>(timer);
+        PromiseHandle<String> p = new PromiseHandle<>(timer);
         AtomicReference<Throwable> got = new AtomicReference<>();
         p.whenComplete((v, e) -> got.set(e));
         IOException cause = new IOException("x");
@@ -212,14 +212,14 @@ class JoinHandleTest {
         }).toCompletableFuture();
         assertThatThrownBy(() -> failed.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(TaskFailedException.class);
-        Promise<String> p = new Promise<>(timer);
+        PromiseHandle<String> p = new PromiseHandle<>(timer);
         p.toCompletableFuture().cancel(true);
         assertThat(p.outcome()).isEqualTo(JoinHandle.Outcome.CANCELLED);
     }
 
     @Test
     void joinOnACoreWorkerFailsFastWithAnExplanation() {
-        Promise<String> never = new Promise<>(timer);
+        PromiseHandle<String> never = new PromiseHandle<>(timer);
         JoinHandle<String> h = dispatcher.spawn(() -> never.join());
         assertThatThrownBy(() -> h.join(LONG)).isInstanceOf(TaskFailedException.class)
                 .cause().isInstanceOf(IllegalStateException.class)
@@ -229,7 +229,7 @@ class JoinHandleTest {
 
     @Test
     void joinOnACoreWorkerOfAFinishedHandleIsFine() {
-        Promise<String> done = new Promise<>(timer);
+        PromiseHandle<String> done = new PromiseHandle<>(timer);
         done.complete("ready");
         assertThat(dispatcher.spawn(() -> done.join()).join(LONG)).isEqualTo("ready");
     }
@@ -238,7 +238,7 @@ class JoinHandleTest {
     void everyWorkerJoiningAtOnceNeitherDeadlocksNorStarvesTheRuntime() {
         // Each of many tasks tries to block on a pending handle from a worker: all fail fast,
         // and the runtime still runs new work afterwards.
-        Promise<String> never = new Promise<>(timer);
+        PromiseHandle<String> never = new PromiseHandle<>(timer);
         List<JoinHandle<String>> joiners = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             joiners.add(dispatcher.spawn(() -> never.join()));
@@ -251,7 +251,7 @@ class JoinHandleTest {
 
     @Test
     void joinIsInterruptible() throws Exception {
-        Promise<String> never = new Promise<>(timer);
+        PromiseHandle<String> never = new PromiseHandle<>(timer);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicBoolean flagRestored = new AtomicBoolean();
         Thread t = new Thread(() -> {
@@ -271,7 +271,7 @@ class JoinHandleTest {
 
     @Test
     void promiseFirstCompletionWins() {
-        Promise<String> p = new Promise<>(timer);
+        PromiseHandle<String> p = new PromiseHandle<>(timer);
         assertThat(p.fail(new IOException("first"))).isTrue();
         assertThat(p.complete("second")).isFalse();
         assertThat(p.abort()).isFalse();
@@ -280,7 +280,7 @@ class JoinHandleTest {
 
     @Test
     void manyJoinersAreAllWoken() throws Exception {
-        Promise<Integer> p = new Promise<>(timer);
+        PromiseHandle<Integer> p = new PromiseHandle<>(timer);
         int n = 16;
         AtomicInteger sum = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();

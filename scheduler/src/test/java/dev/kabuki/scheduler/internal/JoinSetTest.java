@@ -89,7 +89,7 @@ class JoinSetTest {
             values.sort(null);
             assertThat(values).hasSize(100).startsWith(0, 1, 2).endsWith(99);
         }
-        Promise<Integer> never = new Promise<>(null);
+        PromiseHandle<Integer> never = new PromiseHandle<>(null);
         try (JoinSet<Integer> set = new JoinSet<>(spawner)) {
             JoinHandle<Integer> pending = set.add(never);
             set.spawn(() -> {
@@ -104,7 +104,7 @@ class JoinSetTest {
     @Test
     void joinNextWithTimeoutAndTryJoinNext() {
         try (JoinSet<Integer> set = new JoinSet<>(spawner)) {
-            set.add(new Promise<>(null));
+            set.add(new PromiseHandle<>(null));
             assertThat(set.tryJoinNext()).isNull();
             assertThatThrownBy(() -> set.joinNext(Duration.ofMillis(20))).isInstanceOf(JoinTimeoutException.class);
             assertThat(set.size()).isEqualTo(1);
@@ -115,7 +115,7 @@ class JoinSetTest {
     void aClosedSetRefusesNewMembers() {
         JoinSet<Integer> set = new JoinSet<>(spawner);
         set.close();
-        Promise<Integer> p = new Promise<>(null);
+        PromiseHandle<Integer> p = new PromiseHandle<>(null);
         assertThatThrownBy(() -> set.add(p)).isInstanceOf(IllegalStateException.class);
         assertThat(p.outcome()).isEqualTo(JoinHandle.Outcome.CANCELLED);
     }

@@ -16,14 +16,14 @@ import org.slf4j.LoggerFactory;
  *
  * @param <T> the value type
  */
-public class Promise<T> extends AbstractJoinHandle<T> {
-    private static final Logger LOG = LoggerFactory.getLogger(Promise.class);
+public class PromiseHandle<T> extends AbstractJoinHandle<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(PromiseHandle.class);
 
     /** Run once on completion, before every other callback; null if none. Never changes. */
     private final BiConsumer<? super T, ? super JoinException> onComplete;
 
     /** @param timer the timer {@link #orTimeout} uses (may be null: then orTimeout throws) */
-    public Promise(Timer timer) {
+    public PromiseHandle(Timer timer) {
         this(timer, null, null);
     }
 
@@ -41,7 +41,7 @@ public class Promise<T> extends AbstractJoinHandle<T> {
      * @param timer      the timer {@link #orTimeout} uses (may be null: then orTimeout throws)
      * @param onComplete the hook, given the value (or null) and the failure (or null); may be null
      */
-    public Promise(Timer timer, BiConsumer<? super T, ? super JoinException> onComplete) {
+    public PromiseHandle(Timer timer, BiConsumer<? super T, ? super JoinException> onComplete) {
         this(timer, onComplete, null);
     }
 
@@ -53,7 +53,7 @@ public class Promise<T> extends AbstractJoinHandle<T> {
      *
      * @param home the dispatcher whose driver runs the work, or null
      */
-    public Promise(Timer timer, BiConsumer<? super T, ? super JoinException> onComplete,
+    public PromiseHandle(Timer timer, BiConsumer<? super T, ? super JoinException> onComplete,
                    CurrentThreadDispatcher home) {
         super(timer, home);
         this.onComplete = onComplete;
@@ -64,9 +64,9 @@ public class Promise<T> extends AbstractJoinHandle<T> {
      * object is both the promise and what it belongs to (an ask's reply address).
      *
      * @param timer the timer {@link #orTimeout} uses (may be null: then orTimeout throws)
-     * @param home  as in {@link #Promise(Timer, BiConsumer, CurrentThreadDispatcher)}; may be null
+     * @param home  as in {@link #PromiseHandle(Timer, BiConsumer, CurrentThreadDispatcher)}; may be null
      */
-    protected Promise(Timer timer, CurrentThreadDispatcher home) {
+    protected PromiseHandle(Timer timer, CurrentThreadDispatcher home) {
         this(timer, null, home);
     }
 
@@ -87,7 +87,7 @@ public class Promise<T> extends AbstractJoinHandle<T> {
             }
             onCompleted();
         } catch (Throwable t) {
-            LOG.warn("a Promise completion hook threw; the callbacks still run", t);
+            LOG.warn("a PromiseHandle completion hook threw; the callbacks still run", t);
         }
     }
 

@@ -13,7 +13,7 @@ import org.jetbrains.lincheck.datastructures.Validate;
 import org.junit.jupiter.api.Test;
 
 /**
- * Checks that {@link Promise} is linearizable: every concurrent history of complete, fail,
+ * Checks that {@link PromiseHandle} is linearizable: every concurrent history of complete, fail,
  * abort, timeOut, whenComplete and reads can be explained by some sequential order of the same
  * calls on one promise. The sequential specification is the operations class itself, run on
  * one thread; a validation function checks after every scenario that each callback ran exactly
@@ -27,12 +27,12 @@ import org.junit.jupiter.api.Test;
  * the JDK 25 {@code Thread.runWith} blind spot described in {@link LincheckScenario} does not
  * apply.
  */
-class PromiseLincheckTest {
+class PromiseHandleLincheckTest {
     private static final IllegalStateException CAUSE = new IllegalStateException("boom");
 
     static {
         // Initialise the handle classes (and their logger) outside the model-checked code.
-        new Promise<Integer>(null).complete(0);
+        new PromiseHandle<Integer>(null).complete(0);
     }
 
     /**
@@ -44,7 +44,7 @@ class PromiseLincheckTest {
         /** Calls of the construction-time hook, and callbacks that ran before it had run. */
         private final AtomicInteger hookCalls = new AtomicInteger();
         private final AtomicInteger callbacksBeforeHook = new AtomicInteger();
-        final Promise<Integer> promise = new Promise<>(null, (v, e) -> hookCalls.incrementAndGet());
+        final PromiseHandle<Integer> promise = new PromiseHandle<>(null, (v, e) -> hookCalls.incrementAndGet());
         /** How many callbacks {@link #whenComplete()} registered, and how many calls they got. */
         private final AtomicInteger callbacksRegistered = new AtomicInteger();
         private final AtomicInteger callbackCalls = new AtomicInteger();
@@ -126,7 +126,7 @@ class PromiseLincheckTest {
     }
 
     /** The outcome and what join would report, as one string. */
-    static String read(Promise<Integer> promise) {
+    static String read(PromiseHandle<Integer> promise) {
         JoinHandle.Outcome outcome = promise.outcome();
         if (outcome == JoinHandle.Outcome.PENDING) {
             return "PENDING";
