@@ -302,6 +302,8 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         return blocking.spawnBlocking(body);
     }
 
+    @Override public <T> dev.kabuki.scheduler.Promise<T> promise() { return core.promise(); }
+
     /** Spawns a blocking task with no value; see {@link #spawnBlocking(Callable)}. */
     public JoinHandle<Void> spawnBlocking(Runnable body) {
         Objects.requireNonNull(body, "task body");

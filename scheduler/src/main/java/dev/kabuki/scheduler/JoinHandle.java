@@ -3,6 +3,7 @@ package dev.kabuki.scheduler;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * The outcome of a task or of an ask: the one future type of kabuki (Tokio's {@code JoinHandle}).
@@ -24,6 +25,14 @@ import java.util.function.BiConsumer;
  * to {@code spawnBlocking}. On the thread that drives a current-thread runtime ({@code blockOn}),
  * {@code join} runs that runtime's queued tasks until the handle completes. Every other thread
  * (main, blocking-pool threads, your own) simply waits.
+ *
+ * <h2>Derived handles</h2>
+ * {@link #map}, {@link #flatMap} and {@link #recover} return a new handle whose outcome follows
+ * from this one's, without a thread or a wait: the function runs when this handle completes.
+ * A derived handle is a handle like any other, with one addition: <b>aborting it while it is
+ * pending aborts the handle it waits for</b> (and so, through a chain, the task at its root),
+ * and so does its {@linkplain #orTimeout(Duration) timeout}. A derived handle uses this handle's
+ * timer, and joining it follows the same rules as joining this handle.
  *
  * @param <T> the value type
  */
@@ -105,6 +114,109 @@ public interface JoinHandle<T> {
      * @return this handle
      */
     JoinHandle<T> whenComplete(BiConsumer<? super T, ? super JoinException> callback);
+
+    /**
+     * A handle that completes with {@code fn} applied to this handle's value.
+     *
+     * <ul>
+     *   <li>This handle succeeds: the derived handle succeeds with {@code fn(value)}, or, if
+     *       {@code fn} throws, fails with that exception as the cause.</li>
+     *   <li>This handle fails, is cancelled or times out: the derived handle ends the same way,
+     *       with the same cause (a failure's cause is the original exception, not the
+     *       {@link TaskFailedException} around it) or message; {@code fn} does not run.</li>
+     *   <li>The derived handle is {@linkplain #abort() aborted} or its
+     *       {@linkplain #orTimeout(Duration) timeout} fires while it is pending: it completes
+     *       at once, and this handle is aborted (if still pending). Aborting it after it has
+     *       completed returns {@code false} and touches nothing.</li>
+     * </ul>
+     *
+     * <pre>{@code
+     * JoinHandle<Integer> length = system.spawnBlocking(() -> Files.readString(path))
+     *         .map(String::length)
+     *         .orTimeout(Duration.ofSeconds(2));   // on timeout, the read is aborted too
+     * }</pre>
+     *
+     * <p><b>Where {@code fn} runs:</b> on the thread that completes this handle (a core worker,
+     * a blocking thread, the thread calling {@code complete}), before that thread goes on; or at
+     * once on the calling thread if this handle has already finished. It must be short and must
+     * not block; spawn work from it instead. It does not run if the derived handle was aborted
+     * first; it may still run when the abort races with this handle's completion, and its value
+     * is then discarded.
+     *
+     * <p>Thread-safe. Never blocks (apart from running {@code fn} at once on an already
+     * finished handle).
+     *
+     * @param fn  maps the value; not {@code null}
+     * @param <U> the derived value type
+     * @return a new pending (or, if this handle has finished, already completed) handle
+     * @throws NullPointerException {@code fn} is {@code null}
+     */
+    <U> JoinHandle<U> map(Function<? super T, ? extends U> fn);
+
+    /**
+     * A handle that follows the handle {@code fn} returns for this handle's value: for a step
+     * that is itself asynchronous (an ask, a spawn).
+     *
+     * <ul>
+     *   <li>This handle succeeds: {@code fn(value)} runs, and the derived handle then ends as
+     *       the returned (inner) handle ends, with its value, cause or message. If {@code fn}
+     *       throws, the derived handle fails with that exception as the cause; if it returns
+     *       {@code null}, it fails with a {@link NullPointerException} saying so.</li>
+     *   <li>This handle fails, is cancelled or times out: the derived handle ends the same way
+     *       (as for {@link #map}); {@code fn} does not run.</li>
+     *   <li>The derived handle is aborted, or times out, while pending: it completes at once and
+     *       aborts what it waits for: this handle while this handle is pending, the inner
+     *       handle once {@code fn} has returned it.</li>
+     * </ul>
+     *
+     * <pre>{@code
+     * JoinHandle<Order> order = system.spawnBlocking(() -> db.findUser(id))
+     *         .flatMap(user -> orders.ask(reply -> new LatestOrder(user, reply), timeout));
+     * order.abort();   // aborts the lookup, or the ask once it has been sent
+     * }</pre>
+     *
+     * <p>{@code fn} runs where {@link #map}'s runs, with the same rules: short, non-blocking.
+     * Thread-safe. Never blocks (apart from running {@code fn} at once on an already finished
+     * handle).
+     *
+     * @param fn  returns the next handle for the value; not {@code null}
+     * @param <U> the inner handle's value type
+     * @return a new pending (or already completed) handle
+     * @throws NullPointerException {@code fn} is {@code null}
+     */
+    <U> JoinHandle<U> flatMap(Function<? super T, ? extends JoinHandle<U>> fn);
+
+    /**
+     * A handle that replaces any outcome other than a value by what {@code fn} makes of it.
+     *
+     * <ul>
+     *   <li>This handle succeeds: the derived handle succeeds with the same value; {@code fn}
+     *       does not run.</li>
+     *   <li>This handle fails, is cancelled or times out: the derived handle succeeds with
+     *       {@code fn(e)}, where {@code e} is the {@link JoinException} that {@link #join()}
+     *       would throw ({@link TaskFailedException}, {@link TaskCancelledException} or
+     *       {@link TaskTimeoutException}). If {@code fn} throws, the derived handle fails with
+     *       that exception as the cause (rethrow {@code e.getCause()} to keep the original
+     *       failure).</li>
+     *   <li>The derived handle is aborted, or times out, while pending: it completes at once
+     *       (as CANCELLED or TIMED_OUT: {@code fn} does not turn its own abort into a value)
+     *       and aborts this handle if still pending.</li>
+     * </ul>
+     *
+     * <pre>{@code
+     * JoinHandle<Price> price = quotes.ask(GetPrice::new, Duration.ofMillis(200))
+     *         .recover(e -> Price.UNKNOWN);   // failed, cancelled or timed out
+     * }</pre>
+     *
+     * <p>{@code fn} runs where {@link #map}'s runs, with the same rules: short, non-blocking.
+     * Thread-safe. Never blocks (apart from running {@code fn} at once on an already finished
+     * handle).
+     *
+     * @param fn turns the exception into a value; not {@code null}
+     * @return a new pending (or already completed) handle
+     * @throws NullPointerException {@code fn} is {@code null}
+     */
+    JoinHandle<T> recover(Function<? super JoinException, ? extends T> fn);
 
     /**
      * A {@link CompletableFuture} that completes with this handle's value, or exceptionally with

@@ -38,8 +38,24 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class JoinSet<T> implements AutoCloseable {
     private final TaskSpawner spawner;
+    /**
+     * Members are kept as {@code JoinHandle<T>} although {@link #add} takes
+     * {@code JoinHandle<? extends T>}: {@code JoinHandle} is covariant in its value type. Its
+     * methods only hand a value out (join, whenComplete, map, flatMap), and the one that takes
+     * a value-producing function, recover, puts what it makes into a new handle; setting a
+     * value ({@code Promise.complete}) is not part of {@code JoinHandle}. So viewing a
+     * {@code JoinHandle<Integer>} as a {@code JoinHandle<Number>} never stores a non-Integer
+     * in it. See {@link #widen}.
+     */
     private final Set<JoinHandle<T>> members = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<JoinHandle<T>> finished = new ConcurrentLinkedQueue<>();
+    /**
+     * Completed by the next member to finish, to wake {@link #joinNext}. It has no timer (the
+     * wait is {@code join(Duration)}, not {@code orTimeout}) and no current-thread home: a member
+     * that runs on the blocking pool completes it without a driver, so binding it to the
+     * runtime would refuse a join that is sure to end. Inside {@code blockOn} the driver runs
+     * queued tasks while waiting for it all the same.
+     */
     private volatile PromiseHandle<Void> wakeup;
     private volatile boolean closed;
 
@@ -59,25 +75,43 @@ public final class JoinSet<T> implements AutoCloseable {
     }
 
     /**
-     * Adopts a handle made elsewhere (an ask, a scheduled task).
+     * Adopts a handle made elsewhere (an ask, a scheduled task, a {@link Promise}, a derived
+     * handle), also one of a subtype of {@code T}: an ask of {@code Integer} joins a
+     * {@code JoinSet<Number>}. The set then holds that very handle: {@link #joinNext()} returns
+     * it (as a {@code JoinHandle<T>}), and {@link #close()} aborts it.
      *
+     * <p>Returns its argument with its own static type, so that adopting and keeping go
+     * together: {@code Promise<Integer> p = set.add(system.promise());}. Call it from the
+     * set's owner; never blocks (but if {@code handle} has already finished, it is queued for
+     * {@code joinNext} on the calling thread).
+     *
+     * @param handle the handle to adopt; not {@code null}
+     * @param <H>    the handle's own type
+     * @return {@code handle}
      * @throws IllegalStateException the set is closed (the handle is aborted first)
      */
-    public JoinHandle<T> add(JoinHandle<T> handle) {
+    public <H extends JoinHandle<? extends T>> H add(H handle) {
         Objects.requireNonNull(handle, "handle");
         if (closed) {
             handle.abort();
             throw new IllegalStateException("JoinSet is closed");
         }
-        members.add(handle);
-        handle.whenComplete((v, e) -> {
-            finished.add(handle);
+        JoinHandle<T> member = widen(handle);
+        members.add(member);
+        member.whenComplete((v, e) -> {
+            finished.add(member);
             PromiseHandle<Void> w = wakeup;
             if (w != null) {
                 w.complete(null);
             }
         });
         return handle;
+    }
+
+    /** The same handle, typed as a handle of T; safe because a handle is covariant (see {@link #members}). */
+    @SuppressWarnings("unchecked")
+    private static <T> JoinHandle<T> widen(JoinHandle<? extends T> handle) {
+        return (JoinHandle<T>) handle;
     }
 
     /** Members not yet returned by a join method. */

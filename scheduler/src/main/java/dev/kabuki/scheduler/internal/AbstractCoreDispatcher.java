@@ -2,6 +2,7 @@ package dev.kabuki.scheduler.internal;
 
 import dev.kabuki.scheduler.Cancellable;
 import dev.kabuki.scheduler.JoinHandle;
+import dev.kabuki.scheduler.Promise;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -94,6 +95,11 @@ abstract class AbstractCoreDispatcher implements CoreDispatcher {
             body.run();
             return null;
         });
+    }
+
+    @Override
+    public final <T> Promise<T> promise() {
+        return new PromiseHandle<>(timer, null, home());
     }
 
     private Timer requireTimer() {

@@ -16,11 +16,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The completion state machine shared by {@link CallableTask} and {@link PromiseHandle}.
+ * The completion state machine shared by {@link CallableTask}, {@link PromiseHandle} and
+ * {@link DerivedHandle}.
  *
  * <h2>State</h2>
  * One {@code int} word: a phase in the low three bits and one flag.
@@ -180,6 +182,11 @@ abstract class AbstractJoinHandle<T> implements JoinHandle<T> {
         Thread.interrupted();
     }
 
+    /** The current-thread dispatcher this handle's work runs on, or null; see the field. */
+    final CurrentThreadDispatcher home() {
+        return home;
+    }
+
     final int stateVolatile() {
         return state;
     }
@@ -294,6 +301,21 @@ abstract class AbstractJoinHandle<T> implements JoinHandle<T> {
             c.fire(this);
         }
         return this;
+    }
+
+    @Override
+    public final <U> JoinHandle<U> map(Function<? super T, ? extends U> fn) {
+        return DerivedHandle.map(this, fn);
+    }
+
+    @Override
+    public final <U> JoinHandle<U> flatMap(Function<? super T, ? extends JoinHandle<U>> fn) {
+        return DerivedHandle.flatMap(this, fn);
+    }
+
+    @Override
+    public final JoinHandle<T> recover(Function<? super JoinException, ? extends T> fn) {
+        return DerivedHandle.recover(this, fn);
     }
 
     @Override

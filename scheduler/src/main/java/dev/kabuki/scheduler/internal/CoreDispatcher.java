@@ -3,6 +3,7 @@ package dev.kabuki.scheduler.internal;
 import dev.kabuki.scheduler.DispatcherMetrics;
 import dev.kabuki.scheduler.DispatcherShutdown;
 import dev.kabuki.scheduler.JoinHandle;
+import dev.kabuki.scheduler.Promise;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -49,6 +50,15 @@ public interface CoreDispatcher extends ActivationDispatcher {
 
     /** Spawns a task with no value; see {@link #spawn(Callable)}. */
     JoinHandle<Void> spawn(Runnable body);
+
+    /**
+     * A new pending promise that belongs to this dispatcher: its
+     * {@link JoinHandle#orTimeout orTimeout} uses this dispatcher's {@link #timer()}, and, for
+     * the current-thread flavour, joining it outside {@code blockOn} while nothing drives the
+     * dispatcher fails fast like joining one of its tasks. Works also after shutdown (a
+     * promise needs no thread). Never blocks.
+     */
+    <T> Promise<T> promise();
 
     /**
      * Runs {@code body} on this dispatcher after {@code delay}. Aborting the handle before then

@@ -1,14 +1,17 @@
 package dev.kabuki.scheduler.internal;
 
 import dev.kabuki.scheduler.JoinException;
+import dev.kabuki.scheduler.Promise;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link JoinHandle} completed by code rather than by a task body (Tokio's oneshot channel):
- * the reply slot of an ask, or a bridge from a callback API.
+ * The {@link Promise}: a {@link JoinHandle} completed by code rather than by a task body
+ * (Tokio's oneshot channel): the reply slot of an ask, a bridge from a callback API, the
+ * wake-up of a {@link dev.kabuki.scheduler.JoinSet}. Users get one from
+ * {@code TaskSpawner.promise()} ({@link CoreDispatcher#promise()}).
  *
  * <p>The first of {@link #complete}, {@link #fail}, {@link #abort()} or the timeout wins; later
  * calls return {@code false} and change nothing. Thread-safe; never blocks except in
@@ -16,7 +19,7 @@ import org.slf4j.LoggerFactory;
  *
  * @param <T> the value type
  */
-public class PromiseHandle<T> extends AbstractJoinHandle<T> {
+public class PromiseHandle<T> extends AbstractJoinHandle<T> implements Promise<T> {
     private static final Logger LOG = LoggerFactory.getLogger(PromiseHandle.class);
 
     /** Run once on completion, before every other callback; null if none. Never changes. */
@@ -92,6 +95,7 @@ public class PromiseHandle<T> extends AbstractJoinHandle<T> {
     }
 
     /** Completes with a value. @return whether this call completed the promise */
+    @Override
     public boolean complete(T value) {
         return tryComplete(NEW, SUCCEEDED, value);
     }
@@ -100,7 +104,9 @@ public class PromiseHandle<T> extends AbstractJoinHandle<T> {
      * Completes as failed; {@code join} will throw {@link TaskFailedException} with this cause.
      *
      * @return whether this call completed the promise
+     * @throws NullPointerException {@code cause} is null
      */
+    @Override
     public boolean fail(Throwable cause) {
         return tryComplete(NEW, FAILED, Objects.requireNonNull(cause, "cause"));
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.JoinSet;
 import dev.kabuki.scheduler.JoinTimeoutException;
+import dev.kabuki.scheduler.Promise;
 import dev.kabuki.scheduler.TaskFailedException;
 import dev.kabuki.scheduler.TaskSpawner;
 import java.time.Duration;
@@ -32,6 +33,11 @@ class JoinSetTest {
             CallableTask<T> t = new CallableTask<>(body, null);
             new Thread(t, "joinset-blocking").start();
             return t;
+        }
+
+        @Override
+        public <T> Promise<T> promise() {
+            return d.promise();
         }
     };
 
