@@ -125,4 +125,35 @@ class JoinSetTest {
         assertThatThrownBy(() -> set.add(p)).isInstanceOf(IllegalStateException.class);
         assertThat(p.outcome()).isEqualTo(JoinHandle.Outcome.CANCELLED);
     }
+
+    @Test
+    void handlesOfASubtypeJoinASetOfTheSupertypeAndStayTheSameHandle() {
+        try (JoinSet<Number> set = new JoinSet<>(spawner)) {
+            Promise<Integer> ints = set.add(spawner.<Integer>promise());
+            JoinHandle<Double> doubles = set.add(d.spawn(() -> 2.5));
+            JoinHandle<Long> derived = set.add(ints.map(Integer::longValue));
+            ints.complete(7);
+            List<Number> values = new ArrayList<>();
+            List<Object> returned = new ArrayList<>(); // handles compare by identity
+            JoinHandle<Number> h;
+            while ((h = set.joinNext(Duration.ofSeconds(30))) != null) {
+                returned.add(h);
+                values.add(h.join());
+            }
+            assertThat(values).containsExactlyInAnyOrder(7, 2.5, 7L);
+            assertThat(returned).containsExactlyInAnyOrder(ints, doubles, derived);
+        }
+    }
+
+    @Test
+    void closingTheSetAbortsAnAdoptedPromiseAndTheSourceOfAnAdoptedDerivedHandle() {
+        Promise<String> adopted = spawner.promise();
+        Promise<Integer> source = spawner.promise();
+        JoinSet<Object> set = new JoinSet<>(spawner);
+        set.add(adopted);
+        set.add(source.map(v -> v + 1));
+        set.close();
+        assertThat(adopted.outcome()).isEqualTo(JoinHandle.Outcome.CANCELLED);
+        assertThat(source.outcome()).isEqualTo(JoinHandle.Outcome.CANCELLED);
+    }
 }
