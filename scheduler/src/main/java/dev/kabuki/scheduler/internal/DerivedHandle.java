@@ -44,8 +44,11 @@ import org.slf4j.LoggerFactory;
  *       are volatile accesses, so in the one synchronization order at least one side sees the
  *       other's write: either the aborter reads the inner handle, or the hand-over reads
  *       CANCELLED / TIMED_OUT and aborts the inner handle itself (abort is idempotent). The
- *       wait on COMPLETING matters: between the aborter's CAS and its read of upstream the
- *       state reads COMPLETING, and the hand-over must not take that for "not aborted".</li>
+ *       CAS is the aborter's half of the pair, not the terminal store after it, which is a
+ *       release store and so not ordered before the aborter's later read of upstream: a
+ *       hand-over that reads COMPLETING must wait for the terminal phase, never take it for
+ *       "not aborted". (It cannot skip the check either way: once {@link #onInner} is
+ *       registered, the inner handle may complete this one, so the phase tells which.)</li>
  * </ol>
  *
  * <h2>Invariants</h2>
