@@ -44,14 +44,17 @@ class DerivedHandleLincheckTest {
         boolean derivedAborted;
         /** Calls of the function; only the source's completing thread runs it. */
         int fnCalls;
+        /** The aborter's abort() returned true while the source was still pending. */
+        boolean sourcePendingAfterAbort;
     }
 
     private static void fail(String message) {
         throw new AssertionError(message);
     }
 
-    // Fails if an abort of the derived handle that lost to the source still aborts the source
-    // (or vice versa, the source is cancelled though the derived handle succeeded), if the
+    // Fails if a winning abort of the derived handle returns with the source still pending
+    // (not passed on), if an abort that lost to the source still aborts the source (the
+    // source cancelled though the derived handle succeeded), if the
     // derived handle takes two outcomes, if the function runs for an aborted source or twice,
     // or if a derived callback racing the completion is lost or run twice.
     @Test
@@ -66,7 +69,10 @@ class DerivedHandleLincheckTest {
             CountingCallback cb = new CountingCallback();
             derived.whenComplete(cb);
             Thread completer = fork(() -> probe.sourceCompleted = source.complete(VALUE));
-            Thread aborter = fork(() -> probe.derivedAborted = derived.abort());
+            Thread aborter = fork(() -> {
+                probe.derivedAborted = derived.abort();
+                probe.sourcePendingAfterAbort = probe.derivedAborted && !source.isFinished();
+            });
             joinAll(completer, aborter);
 
             Outcome d = derived.outcome();
@@ -134,7 +140,11 @@ class DerivedHandleLincheckTest {
             derived.orTimeout(Duration.ofSeconds(1));
             Task fire = timer.action; // hands itself off, which by default runs it at once
             Thread completer = fork(() -> probe.sourceCompleted = source.complete(VALUE));
-            Thread timerThread = fork(fire::run);
+            Thread timerThread = fork(() -> {
+                fire.run();
+                probe.sourcePendingAfterAbort = derived.outcome() == Outcome.TIMED_OUT
+                        && !source.isFinished();
+            });
             joinAll(completer, timerThread);
 
             Outcome d = derived.outcome();
@@ -207,6 +217,10 @@ class DerivedHandleLincheckTest {
         }
         if (d == Outcome.SUCCEEDED && s != Outcome.SUCCEEDED) {
             fail("derived SUCCEEDED from a source that is " + s);
+        }
+        if (probe.sourcePendingAfterAbort) {
+            fail("the derived handle's " + lostTo + " won but the source was still pending"
+                    + " after it: not passed on");
         }
         if (probe.fnCalls > 1 || (s == Outcome.CANCELLED && probe.fnCalls != 0)) {
             fail("the function ran " + probe.fnCalls + " times, source " + s);
