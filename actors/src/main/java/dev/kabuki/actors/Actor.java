@@ -65,6 +65,19 @@ public interface Actor<M> {
     default void onTerminated(ActorContext<M> ctx, ActorRef<?> actor) throws Exception {
     }
 
+    /**
+     * Called when a child of this actor has been restarted by its supervision
+     * ({@link SupervisorStrategy.Restart}), after the child's fresh instance ran
+     * {@code onRestart}: a parent that wants to know overrides it (to count restarts, to alert,
+     * to stop a child that keeps failing). Not called for a child that has stopped since, or
+     * while this actor is stopping. Runs on this actor's thread. Default: nothing.
+     *
+     * @param child the restarted child
+     * @param cause what made it fail
+     */
+    default void onChildRestarted(ActorContext<M> ctx, ActorRef<?> child, Throwable cause) throws Exception {
+    }
+
     /** Called exactly once when the actor stops, after its children have stopped. Default: nothing. */
     default void onStop(ActorContext<M> ctx) throws Exception {
     }

@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -57,7 +59,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     private final ActorSystem system;
     private final ActorCell<?> parent;
     private final String name;
-    private final Supplier<? extends Actor<M>> factory;
+    private final ActorFactory<M> factory;
     private final ActorOptions options;
     private final Mailbox<M> mailbox;
 
@@ -83,31 +85,69 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     private ArrayDeque<M> stash;
     private int restartsInWindow;
     private long windowStartNanos;
+    /** The Restart case that applies to the restart under way (null when none is). */
+    private SupervisorStrategy.Restart restarting;
+    /** Keyed timers by key ({@link #startSingleTimer}); first use. */
+    private Map<Object, KeyedTimer> keyedTimers;
+    /** Generation of the newest keyed timer: a fired timer is delivered only if still current. */
+    private long timerGenerations;
+    /** The receive timeout, or null; with the time of the last message that restarts its wait. */
+    private ReceiveTimeout receiveTimeout;
 
     /**
-     * @param instance the first actor instance, made by the spawner from {@code factory} (so
-     *                 that {@link Blocking} is read once, at spawn)
+     * A cell whose mailbox token is held by the spawning thread until {@link #start}: messages
+     * sent meanwhile (by a factory that handed its {@code self()} out) wait in the queue.
+     * {@link #createFirstInstance} must be called next, on the spawning thread.
      */
-    ActorCell(ActorSystem system, ActorCell<?> parent, String name, Supplier<? extends Actor<M>> factory,
-              Actor<M> instance, ActorOptions options, int defaultThroughput) {
+    ActorCell(ActorSystem system, ActorCell<?> parent, String name, ActorFactory<M> factory,
+              ActorOptions options, int defaultThroughput) {
         this.system = system;
         this.parent = parent;
         this.name = name;
         this.factory = factory;
-        this.actor = instance;
         this.options = options;
-        boolean blocking = options.blocking() || instance.getClass().isAnnotationPresent(Blocking.class);
         MessageQueue<M> queue = options.mailboxCapacity() == 0
                 ? new ManyToOneMessageQueue<>()
                 : new BoundedMessageQueue<>(options.mailboxCapacity(), options.overflowPolicy());
         this.mailbox = new Mailbox<>(this, queue,
                 options.throughput() > 0 ? options.throughput() : defaultThroughput,
-                blocking ? system.blockingActivations() : system.coreActivations());
+                options.blocking() ? system.blockingActivations() : system.coreActivations());
+        mailbox.reserve();
     }
 
-    /** Queues the first activation, which runs onStart. */
+    /**
+     * Makes the first instance on the spawning thread (so that a failing factory fails the
+     * spawn call) and reads {@link Blocking} from its class, once. If the factory fails, the
+     * cell is discarded (anything sent to it meanwhile goes to dead letters) and the exception
+     * is rethrown.
+     */
+    void createFirstInstance() {
+        try {
+            actor = Objects.requireNonNull(factory.create(this), "actor factory returned null");
+        } catch (RuntimeException | Error e) {
+            terminated = true;
+            mailbox.discardReserved();
+            throw e;
+        }
+        if (!options.blocking() && actor.getClass().isAnnotationPresent(Blocking.class)) {
+            mailbox.moveReserved(system.blockingActivations());
+        }
+    }
+
+    /**
+     * Made but never to start (its name was taken): discarded before anyone could see it,
+     * except through a factory that handed its {@code self()} out; what was sent goes to dead
+     * letters. Not counted as a live actor.
+     */
+    void discard() {
+        terminated = true;
+        system.actorTerminated();
+        mailbox.discardReserved();
+    }
+
+    /** Hands the held token to the dispatcher: the first activation runs onStart. */
     void start() {
-        mailbox.start();
+        mailbox.startReserved();
     }
 
     boolean runsOnBlockingDispatcher() {
@@ -224,6 +264,16 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
 
     @Override
     public <C> ActorRef<C> spawn(String childName, Supplier<? extends Actor<C>> childFactory, ActorOptions childOptions) {
+        return spawn(childName, ActorSystem.fromSupplier(childFactory), childOptions);
+    }
+
+    @Override
+    public <C> ActorRef<C> spawn(String childName, ActorFactory<C> childFactory) {
+        return spawn(childName, childFactory, ActorOptions.defaults());
+    }
+
+    @Override
+    public <C> ActorRef<C> spawn(String childName, ActorFactory<C> childFactory, ActorOptions childOptions) {
         ActorSystem.validateName(childName);
         Objects.requireNonNull(childFactory, "factory");
         Objects.requireNonNull(childOptions, "options");
@@ -346,12 +396,199 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         }
     }
 
+    /** Cancels every timer to self, keyed or not, and the receive timeout. Token holder. */
     private void cancelTimers() {
+        keyedTimers = null;
+        receiveTimeout = null;
         Set<JoinHandle<?>> ts = timers;
         if (ts != null) {
             for (JoinHandle<?> t : List.copyOf(ts)) {
                 t.abort();
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- keyed timers
+
+    /**
+     * A keyed timer: its generation (a fired timer whose generation is no longer the one under
+     * its key was cancelled or replaced, and is dropped on arrival), its handle, and whether it
+     * repeats. Token holder only, like the map that holds it.
+     */
+    private record KeyedTimer(long generation, JoinHandle<Void> handle, boolean periodic) {
+    }
+
+    @Override
+    public void startSingleTimer(Object key, M message, Duration delay) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(delay, "delay");
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("timer delay must not be negative, got " + delay);
+        }
+        startKeyedTimer(key, message, delay, null);
+    }
+
+    @Override
+    public void startTimerAtFixedRate(Object key, M message, Duration initialDelay, Duration interval) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(message, "message");
+        if (initialDelay.isNegative()) {
+            throw new IllegalArgumentException("timer initialDelay must not be negative, got " + initialDelay);
+        }
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("timer interval must be positive, got " + interval);
+        }
+        startKeyedTimer(key, message, initialDelay, interval);
+    }
+
+    private void startKeyedTimer(Object key, Object message, Duration delay, Duration interval) {
+        cancelTimer(key);
+        long generation = ++timerGenerations;
+        @SuppressWarnings("unchecked")
+        M fired = (M) new InternalMessage.TimerFired(key, generation, message);
+        JoinHandle<Void> handle = interval == null
+                ? system.schedule(delay, () -> tellFromTimer(fired))
+                : system.scheduleAtFixedRate(delay, interval, () -> tellFromTimer(fired));
+        addTimer(handle);
+        if (keyedTimers == null) {
+            keyedTimers = new HashMap<>();
+        }
+        keyedTimers.put(key, new KeyedTimer(generation, handle, interval != null));
+    }
+
+    @Override
+    public void cancelTimer(Object key) {
+        Objects.requireNonNull(key, "key");
+        KeyedTimer t = keyedTimers == null ? null : keyedTimers.remove(key);
+        if (t != null) {
+            t.handle().abort();
+        }
+    }
+
+    @Override
+    public boolean isTimerActive(Object key) {
+        return keyedTimers != null && keyedTimers.containsKey(Objects.requireNonNull(key, "key"));
+    }
+
+    /**
+     * A keyed timer's message arrived: the message it carries if the timer is still the current
+     * one under its key (a single timer is then done), else null (cancelled or replaced).
+     */
+    private Object timerMessage(InternalMessage.TimerFired fired) {
+        KeyedTimer current = keyedTimers == null ? null : keyedTimers.get(fired.key);
+        if (current == null || current.generation() != fired.generation) {
+            LOG.debug("actor {}: dropped {} (cancelled or replaced)", path(), fired);
+            return null;
+        }
+        if (!current.periodic()) {
+            keyedTimers.remove(fired.key);
+        }
+        return fired.message;
+    }
+
+    // ---------------------------------------------------------------- receive timeout
+
+    /** The receive timeout's key: private, so no user key can equal it. */
+    private static final Object RECEIVE_TIMEOUT_KEY = new Object() {
+        @Override
+        public String toString() {
+            return "receive-timeout";
+        }
+    };
+
+    /** A receive timeout: its length, its message, and the last activity that restarts it. */
+    private static final class ReceiveTimeout {
+        final long timeoutNanos;
+        final Object message;
+        long lastActivityNanos;
+
+        ReceiveTimeout(long timeoutNanos, Object message, long now) {
+            this.timeoutNanos = timeoutNanos;
+            this.message = message;
+            this.lastActivityNanos = now;
+        }
+    }
+
+    @Override
+    public void setReceiveTimeout(Duration timeout, M message) {
+        Objects.requireNonNull(message, "message");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("receive timeout must be positive, got " + timeout);
+        }
+        receiveTimeout = new ReceiveTimeout(timeout.toNanos(), message, system.nanoTime());
+        startKeyedTimer(RECEIVE_TIMEOUT_KEY, RECEIVE_TIMEOUT_KEY, timeout, null);
+    }
+
+    @Override
+    public void cancelReceiveTimeout() {
+        receiveTimeout = null;
+        cancelTimer(RECEIVE_TIMEOUT_KEY);
+    }
+
+    /**
+     * The receive timeout's timer fired: the timeout message if nothing arrived for the whole
+     * timeout (and the wait starts again), else null and the timer re-armed for what is left.
+     * Re-arming at the deadline instead of at every message keeps a timer out of the message path.
+     */
+    private Object receiveTimeoutFired() {
+        ReceiveTimeout rt = receiveTimeout;
+        if (rt == null) {
+            return null;
+        }
+        long idle = system.nanoTime() - rt.lastActivityNanos;
+        if (idle >= rt.timeoutNanos) {
+            rt.lastActivityNanos += idle; // the timeout message does not count as activity
+            startKeyedTimer(RECEIVE_TIMEOUT_KEY, RECEIVE_TIMEOUT_KEY, Duration.ofNanos(rt.timeoutNanos), null);
+            return rt.message;
+        }
+        startKeyedTimer(RECEIVE_TIMEOUT_KEY, RECEIVE_TIMEOUT_KEY, Duration.ofNanos(rt.timeoutNanos - idle), null);
+        return null;
+    }
+
+    // ---------------------------------------------------------------- asynchronous results
+
+    @Override
+    public <T> void pipeToSelf(JoinHandle<T> handle, BiFunction<? super T, ? super Throwable, ? extends M> mapper) {
+        Objects.requireNonNull(handle, "handle");
+        Objects.requireNonNull(mapper, "mapper");
+        handle.whenComplete((value, failure) -> deliverPiped(InternalMessage.Piped.ofHandle(value, failure, mapper)));
+    }
+
+    @Override
+    public <T> void pipeToSelf(CompletionStage<T> stage, BiFunction<? super T, ? super Throwable, ? extends M> mapper) {
+        Objects.requireNonNull(stage, "stage");
+        Objects.requireNonNull(mapper, "mapper");
+        stage.whenComplete((value, failure) -> deliverPiped(InternalMessage.Piped.ofStage(value, failure, mapper)));
+    }
+
+    @Override
+    public <Q, R> void ask(ActorRef<Q> target, Function<ActorRef<R>, ? extends Q> request, Duration timeout,
+                           BiFunction<? super R, ? super Throwable, ? extends M> mapper) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(mapper, "mapper");
+        pipeToSelf(target.ask(request, timeout), mapper);
+    }
+
+    @Override
+    public <Q, R> void askWithStatus(ActorRef<Q> target, Function<ActorRef<StatusReply<R>>, ? extends Q> request,
+                                     Duration timeout, BiFunction<? super R, ? super Throwable, ? extends M> mapper) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(mapper, "mapper");
+        pipeToSelf(target.askWithStatus(request, timeout), mapper);
+    }
+
+    /**
+     * Puts a piped outcome on the ordinary lane, from whichever thread completed the handle; a
+     * stopped actor's, or a full bounded mailbox's, goes to dead letters.
+     */
+    @SuppressWarnings("unchecked")
+    private void deliverPiped(InternalMessage.Piped<?, M> piped) {
+        Mailbox.Offer result = mailbox.offer((M) piped);
+        if (result == Mailbox.Offer.CLOSED) {
+            deadLetter(piped, "recipient stopped");
+        } else if (result == Mailbox.Offer.FULL) {
+            deadLetter(piped, "mailbox full (capacity " + options.mailboxCapacity() + ")");
         }
     }
 
@@ -403,6 +640,51 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
 
     @Override
     public void invoke(M message) {
+        if (message instanceof InternalMessage internal) {
+            invokeInternal(internal);
+            return;
+        }
+        ReceiveTimeout rt = receiveTimeout;
+        if (rt != null) {
+            rt.lastActivityNanos = system.nanoTime();
+        }
+        try {
+            actor.receive(this, message);
+        } catch (Throwable t) {
+            handleFailure(t, message);
+        }
+    }
+
+    /** A piped outcome or a keyed timer: unwrapped here, on the actor's thread. */
+    @SuppressWarnings("unchecked")
+    private void invokeInternal(InternalMessage internal) {
+        M message;
+        switch (internal) {
+            case InternalMessage.Piped<?, ?> piped -> {
+                try {
+                    message = Objects.requireNonNull((M) piped.map(), "the pipeToSelf mapper returned null");
+                } catch (Throwable t) {
+                    handleFailure(t, piped);
+                    return;
+                }
+            }
+            case InternalMessage.TimerFired fired -> {
+                Object m = timerMessage(fired);
+                if (m != null && fired.key == RECEIVE_TIMEOUT_KEY) {
+                    m = receiveTimeoutFired();
+                }
+                if (m == null) {
+                    return; // cancelled or replaced, or a receive timeout that was reset
+                }
+                message = (M) m;
+            }
+        }
+        if (!(internal instanceof InternalMessage.TimerFired f && f.key == RECEIVE_TIMEOUT_KEY)) {
+            ReceiveTimeout rt = receiveTimeout;
+            if (rt != null) {
+                rt.lastActivityNanos = system.nanoTime();
+            }
+        }
         try {
             actor.receive(this, message);
         } catch (Throwable t) {
@@ -418,6 +700,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
             case SystemMessage.ChildFailed cf -> handleFailure(cf.cause(), null);
             case SystemMessage.Restart r -> restartNow();
             case SystemMessage.Terminated t -> deliverTerminated(t);
+            case SystemMessage.ChildRestarted r -> childRestarted(r);
         }
     }
 
@@ -518,7 +801,8 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         } else {
             LOG.error("actor {} failed", path(), ThrowableDescription.loggable(cause));
         }
-        switch (options.supervision()) {
+        switch (options.supervision().decide(cause)) {
+            case SupervisorStrategy.ByException b -> throw new AssertionError("decide() resolves cases");
             case SupervisorStrategy.Resume r -> { }
             case SupervisorStrategy.Stop st -> beginStop();
             case SupervisorStrategy.Escalate e -> {
@@ -534,7 +818,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     }
 
     private void beginRestart(SupervisorStrategy.Restart r, Throwable cause) {
-        long now = System.nanoTime();
+        long now = system.nanoTime();
         if (restartsInWindow == 0 || now - windowStartNanos > r.window().toNanos()) {
             windowStartNanos = now;
             restartsInWindow = 0;
@@ -548,6 +832,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         restartsInWindow++;
         suspended = true;
         restartCause = cause;
+        restarting = r;
         cancelTimers(); // the failed instance's timers must not fire into the fresh one
         if (children == null || children.isEmpty()) {
             restartAfterBackoff();
@@ -559,7 +844,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     }
 
     private void restartAfterBackoff() {
-        SupervisorStrategy.Restart r = (SupervisorStrategy.Restart) options.supervision();
+        SupervisorStrategy.Restart r = restarting;
         long backoff = r.minBackoff().toNanos() << Math.min(20, restartsInWindow - 1);
         backoff = Math.max(0, Math.min(backoff, r.maxBackoff().toNanos()));
         if (backoff == 0) {
@@ -590,12 +875,28 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         }
         Throwable cause = restartCause;
         restartCause = null;
+        restarting = null;
         try {
-            actor = Objects.requireNonNull(factory.get(), "actor factory returned null");
+            actor = Objects.requireNonNull(factory.create(this), "actor factory returned null");
             suspended = false;
             actor.onRestart(this, cause);
         } catch (Throwable t) {
             suspended = false;
+            handleFailure(t, null);
+            return;
+        }
+        if (parent != null) {
+            parent.mailbox.offerSystem(new SystemMessage.ChildRestarted(this, cause));
+        }
+    }
+
+    private void childRestarted(SystemMessage.ChildRestarted r) {
+        if (stopping || children == null || children.get(r.child().name) != r.child()) {
+            return; // this actor is stopping, or the child has stopped since
+        }
+        try {
+            actor.onChildRestarted(this, r.child(), r.cause());
+        } catch (Throwable t) {
             handleFailure(t, null);
         }
     }

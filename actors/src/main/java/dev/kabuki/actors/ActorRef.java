@@ -50,6 +50,26 @@ public interface ActorRef<M> {
      */
     <R> JoinHandle<R> ask(Function<ActorRef<R>, ? extends M> request, Duration timeout);
 
+    /**
+     * Asks a target that answers with a {@link StatusReply}: the handle completes with the value
+     * of a {@link StatusReply.Success}, and fails with a {@link StatusReplyException} (the
+     * {@code TaskFailedException}'s cause, with the target's message) for a
+     * {@link StatusReply.Error}: a business error reaches the asker as a failed handle, with no
+     * ERROR log, no dead letter and no restart on the target's side. Every other outcome is
+     * {@link #ask}'s. Never blocks.
+     *
+     * <pre>{@code
+     * account.askWithStatus(r -> new Withdraw(50, r), Duration.ofSeconds(1))
+     *        .whenComplete((balance, failure) -> ...);
+     * }</pre>
+     *
+     * @param <R> the value type of a successful reply
+     */
+    default <R> JoinHandle<R> askWithStatus(Function<ActorRef<StatusReply<R>>, ? extends M> request,
+                                            Duration timeout) {
+        return this.<StatusReply<R>>ask(request, timeout).map(StatusReply::getOrThrow);
+    }
+
     /** The actor's path, e.g. {@code /user/orders/order-42}. */
     String path();
 

@@ -4,6 +4,7 @@ import dev.kabuki.blocking.BlockingPoolShutdown;
 import dev.kabuki.blocking.internal.ElasticBlockingPool;
 import dev.kabuki.scheduler.DispatcherShutdown;
 import dev.kabuki.scheduler.JoinHandle;
+import dev.kabuki.scheduler.Promise;
 import dev.kabuki.scheduler.JoinSet;
 import dev.kabuki.scheduler.TaskSpawner;
 import dev.kabuki.scheduler.internal.ActivationDispatcher;
@@ -97,6 +98,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     private final ActivationDispatcher blockingActivations;
     /** Actors spawned and not yet terminated. */
     private final LongAdder liveActors = new LongAdder();
+    private final IgnoreRef ignoreRef = new IgnoreRef(this);
     /** Actors the shutdown abandoned: terminated without onStop because no thread would run it. */
     private final AtomicInteger abandonedActors = new AtomicInteger();
     /** Completed with the report when the shutdown has finished. */
@@ -178,7 +180,10 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      * Spawns a top-level actor, {@code /user/<name>}, with {@link ActorOptions#defaults()}. The
      * first instance is made by {@code factory} on the calling thread (an exception from it is
      * thrown here); its {@code onStart} then runs on the actor's dispatcher, before any message.
-     * Thread-safe; never blocks (unless the factory does).
+     * <b>The factory runs again on every restart</b> (the default supervision restarts a failed
+     * actor), on the actor's thread: it must make a fresh instance each time and must not read
+     * another actor's state; use {@link #spawnActor(String, ActorFactory)} when the instance
+     * needs its own context. Thread-safe; never blocks (unless the factory does).
      *
      * @throws IllegalArgumentException a top-level actor with that name exists, or the name is
      *                                  invalid (empty, or not made of letters, digits and
@@ -194,6 +199,19 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      * throughput, supervision. See {@link #spawnActor(String, Supplier)}.
      */
     public <M> ActorRef<M> spawnActor(String name, Supplier<? extends Actor<M>> factory, ActorOptions options) {
+        return spawnActor(name, fromSupplier(factory), options);
+    }
+
+    /**
+     * Spawns a top-level actor whose factory is handed the actor's own context, at spawn and at
+     * every restart (see {@link ActorFactory}). Otherwise as {@link #spawnActor(String, Supplier)}.
+     */
+    public <M> ActorRef<M> spawnActor(String name, ActorFactory<M> factory) {
+        return spawnActor(name, factory, ActorOptions.defaults());
+    }
+
+    /** {@link #spawnActor(String, ActorFactory)} with options. */
+    public <M> ActorRef<M> spawnActor(String name, ActorFactory<M> factory, ActorOptions options) {
         validateName(name);
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(factory, "factory");
@@ -202,10 +220,17 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         }
         ActorCell<M> cell = newCell(null, name, factory, options);
         if (topLevel.putIfAbsent(name, cell) != null) {
+            cell.discard();
             throw new IllegalArgumentException("an actor named '" + name + "' already exists at /user/" + name);
         }
         cell.start();
         return cell;
+    }
+
+    /** A supplier as a factory that ignores the context. */
+    static <M> ActorFactory<M> fromSupplier(Supplier<? extends Actor<M>> supplier) {
+        Objects.requireNonNull(supplier, "factory");
+        return ctx -> supplier.get();
     }
 
     /**
@@ -221,6 +246,19 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         }
     }
 
+    /**
+     * A reply address that drops whatever it is told, without a dead letter: for a request whose
+     * reply the sender does not want ({@code account.tell(new Deposit(10, system.ignoreRef()))}).
+     * {@code tryTell} returns true; an {@code ask} on it times out (nobody answers). Thread-safe;
+     * never blocks.
+     *
+     * @param <T> any message type
+     */
+    @SuppressWarnings("unchecked")
+    public <T> ActorRef<T> ignoreRef() {
+        return (ActorRef<T>) ignoreRef;
+    }
+
     /** Undeliverable messages: counted, observable, logged at a bounded rate. */
     public DeadLetters deadLetters() {
         return deadLetters;
@@ -230,12 +268,20 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      * Makes a cell; the first actor instance is created here, on the spawning thread, so that a
      * failing factory fails the spawn call and {@link Blocking} is read once.
      */
-    <M> ActorCell<M> newCell(ActorCell<?> parent, String actorName, Supplier<? extends Actor<M>> factory,
+    <M> ActorCell<M> newCell(ActorCell<?> parent, String actorName, ActorFactory<M> factory,
                              ActorOptions options) {
-        Actor<M> instance = Objects.requireNonNull(factory.get(), "actor factory returned null");
-        ActorCell<M> cell = new ActorCell<>(this, parent, actorName, factory, instance, options, throughput);
+        ActorCell<M> cell = new ActorCell<>(this, parent, actorName, factory, options, throughput);
+        cell.createFirstInstance();
         liveActors.increment();
         return cell;
+    }
+
+    /**
+     * The runtime's clock, in nanoseconds: what timers measure deadlines with (receive timeouts
+     * and the supervision window read it too, so that they follow the same time).
+     */
+    long nanoTime() {
+        return System.nanoTime();
     }
 
     /** An actor has terminated (whatever ended it). */
@@ -302,7 +348,17 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         return blocking.spawnBlocking(body);
     }
 
-    @Override public <T> dev.kabuki.scheduler.Promise<T> promise() { return core.promise(); }
+    /**
+     * A new pending {@link Promise}, completed by whoever holds it: to hand a callback API's
+     * result (or another thread's) to code that works with {@link JoinHandle}s, or to an actor
+     * with {@code ctx.pipeToSelf}. Its {@code orTimeout} uses this system's timer. On the
+     * current-thread flavour, {@code join} on it outside {@code blockOn}, while nothing drives the
+     * runtime, throws {@link IllegalStateException} instead of waiting. Thread-safe; never blocks.
+     */
+    @Override
+    public <T> Promise<T> promise() {
+        return core.promise();
+    }
 
     /** Spawns a blocking task with no value; see {@link #spawnBlocking(Callable)}. */
     public JoinHandle<Void> spawnBlocking(Runnable body) {

@@ -135,9 +135,14 @@ final class AskReplyRef<R> extends PromiseHandle<R> implements ActorRef<R>, Task
         return false;
     }
 
+    /**
+     * Asking the reply address: the built message becomes this ask's reply, and the returned
+     * handle gets what the asker tells the address inside it (see
+     * {@link PromiseRef#askThrough}); it fails at once if this ask has already completed.
+     */
     @Override
     public <Q> JoinHandle<Q> ask(Function<ActorRef<Q>, ? extends R> request, Duration timeout) {
-        throw new UnsupportedOperationException("cannot ask the reply address of an ask");
+        return PromiseRef.askThrough(this, target.system(), request, timeout);
     }
 
     @Override

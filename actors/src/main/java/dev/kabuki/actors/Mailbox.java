@@ -177,6 +177,32 @@ final class Mailbox<M> extends MailboxStatus implements Task {
         }
     }
 
+    /**
+     * Takes the token of a fresh mailbox for the thread that is still setting the actor up:
+     * messages sent meanwhile wait in the queue, since no sender can win the token. Ends with
+     * {@link #startReserved} or {@link #discardReserved}, on the same thread.
+     */
+    void reserve() {
+        if (!trySchedule()) {
+            throw new IllegalStateException("a fresh mailbox must be IDLE: " + this);
+        }
+    }
+
+    /** Reserved: activations will run on {@code d} instead (set before anyone can run one). */
+    void moveReserved(ActivationDispatcher d) {
+        dispatcher = Objects.requireNonNull(d, "dispatcher");
+    }
+
+    /** Reserved: hands the token to the dispatcher for the first activation. */
+    void startReserved() {
+        dispatcher.execute(this);
+    }
+
+    /** Reserved, and the actor will never start: close and drain what was sent meanwhile. */
+    void discardReserved() {
+        closeAndDrain();
+    }
+
     /** Messages appended and not yet taken, O(1); a snapshot from other threads. */
     int depth() {
         return queue.size();

@@ -1,12 +1,16 @@
 package dev.kabuki.actors;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * What happens when an actor's {@code receive} (or {@code onStart}) throws. Chosen by whoever
  * spawns the actor (its parent), in {@link ActorOptions#supervision}. Every failure is logged
- * at ERROR with the actor's path; the message that caused it goes to dead letters.
+ * at ERROR with the actor's path; the message that caused it goes to dead letters. (To answer a
+ * request with a business error instead, reply with a {@link StatusReply}: nothing is logged and
+ * nothing restarts.)
  *
  * <ul>
  *   <li>{@link Restart} (the default, {@link #restart()}): stop the actor's children, make a
@@ -18,7 +22,20 @@ import java.util.Objects;
  *   <li>{@link Escalate}: stop the actor and fail its parent with the same exception (the
  *       parent's own strategy then applies to the parent). A top-level actor escalates to the
  *       root, which stops it.</li>
+ *   <li>{@link ByException}: a different strategy per exception type, the first matching case
+ *       winning, a default for the rest:
+ *       <pre>{@code
+ * import static dev.kabuki.actors.SupervisorStrategy.*;
+ *
+ * ActorOptions.defaults().supervision(
+ *         onFailure(IllegalStateException.class, restart())
+ *                 .onFailure(IOException.class, resume())
+ *                 .otherwise(stop()));
+ * }</pre></li>
  * </ul>
+ * A parent learns of a child's restart by overriding {@link Actor#onChildRestarted}.
+ *
+ * <p>Immutable values; safe to share.
  */
 public sealed interface SupervisorStrategy {
 
@@ -84,5 +101,68 @@ public sealed interface SupervisorStrategy {
     /** Fail the parent. */
     static SupervisorStrategy escalate() {
         return new Escalate();
+    }
+
+    /**
+     * Starts a strategy by exception type: failures that are instances of {@code type} get
+     * {@code strategy}; add cases with {@link ByException#onFailure}, and the strategy for every
+     * other failure with {@link ByException#otherwise} (default {@link #restart()}).
+     */
+    static ByException onFailure(Class<? extends Throwable> type, SupervisorStrategy strategy) {
+        return new ByException(List.of(new ByException.Case(type, strategy)), restart());
+    }
+
+    /**
+     * The strategy that applies to {@code failure}: this one, or for {@link ByException} the
+     * first matching case's (resolved again if that is itself a {@code ByException}).
+     */
+    default SupervisorStrategy decide(Throwable failure) {
+        return this;
+    }
+
+    /**
+     * One strategy per exception type: the first case whose type the failure is an instance of
+     * wins; {@code otherwise} applies when none matches.
+     *
+     * @param cases     the cases, in the order they are tried
+     * @param otherwise the strategy for failures no case matches
+     */
+    record ByException(List<Case> cases, SupervisorStrategy otherwise) implements SupervisorStrategy {
+        /** One case: failures that are instances of {@code type} get {@code strategy}. */
+        public record Case(Class<? extends Throwable> type, SupervisorStrategy strategy) {
+            /** Validates. */
+            public Case {
+                Objects.requireNonNull(type, "type");
+                Objects.requireNonNull(strategy, "strategy");
+            }
+        }
+
+        /** Validates and copies. */
+        public ByException {
+            cases = List.copyOf(cases);
+            Objects.requireNonNull(otherwise, "otherwise");
+        }
+
+        /** This strategy plus one more case, tried after the existing ones. */
+        public ByException onFailure(Class<? extends Throwable> type, SupervisorStrategy strategy) {
+            List<Case> more = new ArrayList<>(cases);
+            more.add(new Case(type, strategy));
+            return new ByException(more, otherwise);
+        }
+
+        /** This strategy with {@code strategy} for the failures no case matches. */
+        public ByException otherwise(SupervisorStrategy strategy) {
+            return new ByException(cases, strategy);
+        }
+
+        @Override
+        public SupervisorStrategy decide(Throwable failure) {
+            for (Case c : cases) {
+                if (c.type().isInstance(failure)) {
+                    return c.strategy().decide(failure);
+                }
+            }
+            return otherwise.decide(failure);
+        }
     }
 }

@@ -19,6 +19,10 @@ sealed interface SystemMessage {
     record ChildFailed(ActorCell<?> child, Throwable cause) implements SystemMessage {
     }
 
+    /** A child was restarted by its supervision: the parent's {@code onChildRestarted}. */
+    record ChildRestarted(ActorCell<?> child, Throwable cause) implements SystemMessage {
+    }
+
     /** The restart backoff has elapsed: make the fresh instance. */
     record Restart() implements SystemMessage {
     }
