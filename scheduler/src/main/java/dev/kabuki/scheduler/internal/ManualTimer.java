@@ -158,7 +158,8 @@ public final class ManualTimer implements Timer, AutoCloseable {
             if (closed) {
                 e = null;
             } else {
-                e = new Entry(this, now + nanos, nextSeq++, action);
+                final long t = now;
+                e = new Entry(this, t + nanos < t ? Long.MAX_VALUE : t + nanos, nextSeq++, action);
                 pending.add(e);
             }
         }
