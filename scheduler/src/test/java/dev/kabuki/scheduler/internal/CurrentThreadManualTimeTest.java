@@ -129,6 +129,35 @@ class CurrentThreadManualTimeTest {
     }
 
     @Test
+    void aDueNowTimerScheduledByATimerActionFiresAfterTheTasksThatActionReleased() {
+        // As on the real wheel, where such a timer goes to the next tick: one step fires the
+        // timers pending when it began, then the tasks they released run, then the next step.
+        timer.schedule(Duration.ofSeconds(1), action(() -> {
+            note("action");
+            rt.spawn(() -> note("task-of-action"));
+            timer.schedule(Duration.ZERO, action(() -> note("due-now-from-action")));
+        }));
+
+        rt.advance(Duration.ofSeconds(1));
+
+        assertThat(log).containsExactly("action@1000ms", "task-of-action@1000ms",
+                "due-now-from-action@1000ms");
+    }
+
+    private static Task action(Runnable r) {
+        return new Task() {
+            @Override
+            public void run() {
+                r.run();
+            }
+
+            @Override
+            public void abandon(Throwable reason) {
+            }
+        };
+    }
+
+    @Test
     void aFixedRateTaskRunsFloorOfSpanOverPeriodTimesAtExactMultiplesWithoutDrift() {
         long period = 7 * MS;
         List<Long> at = new ArrayList<>();
@@ -287,12 +316,14 @@ class CurrentThreadManualTimeTest {
             }
         }), "other-scheduler");
 
-        // Without the wake-up the driver would park for the join's whole timeout and fail.
+        // Without the wake-up the driver would park for the join's whole timeout.
+        long realStart = System.nanoTime();
         String v = rt.blockOn(() -> {
             other.start();
             return promise.join(Duration.ofSeconds(10));
         });
 
+        assertThat(System.nanoTime() - realStart).isLessThan(REAL_TIME_BOUND_NANOS);
         other.join(10_000);
         assertThat(v).isEqualTo("woken");
         assertThat(firedOn.get()).isSameAs(Thread.currentThread());
