@@ -45,7 +45,10 @@ import org.slf4j.LoggerFactory;
  *       every task that became ready runs, until none is ready. So a delayed task, a timed-out
  *       handle's callbacks, a message a timer sends and everything that message triggers all
  *       run before {@code advance} returns, each seeing the clock at its own deadline; a timer
- *       they schedule that falls within the span fires in the same call.</li>
+ *       they schedule that falls within the span fires in the same call. One step fires the
+ *       timers pending when it began; one that a timer action schedules for that same instant
+ *       fires in the next step, after the tasks of this one (the wheel would put it on the next
+ *       tick).</li>
  *   <li>{@link #runUntilIdle()} does the same without moving the clock: timers already due and
  *       every ready task.</li>
  *   <li>A timer due now (a zero delay) also fires when a join on the driver runs out of ready
