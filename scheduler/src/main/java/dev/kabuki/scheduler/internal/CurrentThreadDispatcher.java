@@ -35,6 +35,36 @@ import org.slf4j.LoggerFactory;
  * task may join another task; a join cycle (A joins B, B joins A) still deadlocks, as it
  * would anywhere.
  *
+ * <h2>Manual time</h2>
+ * Built on a {@link ManualTimer} (the testkit's runtime; Tokio's {@code start_paused}), time
+ * stands still until {@link #advance(Duration)}, and no thread fires timers by itself:
+ * <ol>
+ *   <li>{@code advance(d)} runs the ready tasks, then steps the timer through every deadline up
+ *       to now + {@code d}, in order. At each step the clock stands at that deadline while the
+ *       timers due then fire (equal deadlines in the order they were scheduled) and while
+ *       every task that became ready runs, until none is ready. So a delayed task, a timed-out
+ *       handle's callbacks, a message a timer sends and everything that message triggers all
+ *       run before {@code advance} returns, each seeing the clock at its own deadline; a timer
+ *       they schedule that falls within the span fires in the same call. One step fires the
+ *       timers pending when it began; one that a timer action schedules for that same instant
+ *       fires in the next step, after the tasks of this one (the wheel would put it on the next
+ *       tick).</li>
+ *   <li>{@link #runUntilIdle()} does the same without moving the clock: timers already due and
+ *       every ready task.</li>
+ *   <li>A timer due now (a zero delay) also fires when a join on the driver runs out of ready
+ *       tasks. A join never moves the clock: a join on the driver whose handle waits for a
+ *       later timer parks until the join's own (real-time) timeout, or for ever. Advance
+ *       first, then join.</li>
+ * </ol>
+ * <b>Determinism, and its limits.</b> Given the same program, the same calls on the driver
+ * produce the same order of timer firings and task runs, with no real sleeping: an advance of
+ * an hour takes as long as the work it runs. What runs on other threads is not driven by the
+ * manual clock: work on the blocking pool (and actors tagged blocking), and whatever another
+ * thread does, runs in real time; what it hands back to this dispatcher runs at the driver's
+ * next join, {@code runUntilIdle} or {@code advance}, whichever comes first after it arrives.
+ * Real-time waits stay real: {@code join(Duration)}, the blocking pool's keep-alive, shutdown
+ * timeouts.
+ *
  * <p>Thread-safe: any thread may spawn into it; the queue is lock-free.
  */
 public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
@@ -57,13 +87,35 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
     private volatile DispatcherShutdown shutdownReport;
     /** Tasks running now on the driver (nested joins run tasks re-entrantly). */
     private volatile int running;
+    /** The timer if it is a manual one, else null. */
+    private final ManualTimer manualTimer;
 
     /**
      * @param name  the runtime's name, used in messages
-     * @param timer the timer for {@code schedule} and handle timeouts; may be null
+     * @param timer the timer for {@code schedule} and handle timeouts; may be null. A
+     *              {@link ManualTimer} puts the dispatcher on manual time (see the class
+     *              comment): the dispatcher registers itself as the timer's completion
+     *              dispatcher and to be woken when a timer falls due at once.
      */
     public CurrentThreadDispatcher(String name, Timer timer) {
         super(Objects.requireNonNull(name, "name"), timer);
+        if (timer instanceof ManualTimer m) {
+            this.manualTimer = m;
+            // Every field is initialized; the volatile stores inside publish them.
+            m.handCompletionsTo(this);
+            m.wakeWhenDueNow(parker::unpark);
+        } else {
+            this.manualTimer = null;
+        }
+    }
+
+    /**
+     * A dispatcher named by the context's prefix, on the context's timer (a
+     * {@link ManualTimer} for manual time). The context's hooks are not used: this flavour
+     * starts no thread.
+     */
+    public CurrentThreadDispatcher(RuntimeContext context) {
+        this(context.threadNamePrefix(), context.timer());
     }
 
     /** The dispatcher the given thread is driving, if any. */
@@ -175,6 +227,105 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
         return true;
     }
 
+    /**
+     * Manual time: runs the ready tasks, then moves the {@link ManualTimer}'s clock forward by
+     * {@code by} step by step, through every pending deadline in order; at each step it fires
+     * the timers due then and runs every task that becomes ready until none is, so everything
+     * that falls due within the span, and everything it triggers on this dispatcher, has run
+     * when this returns (see the class comment for the guarantee and its limits). Afterwards
+     * the clock reads the old time plus {@code by}. {@code advance(Duration.ZERO)} runs what is
+     * due now.
+     *
+     * <p>Runs on the calling thread, which must be the driver (inside {@code blockOn}, or a
+     * task it runs) or, if no thread drives, becomes the driver for the call. Blocks only while
+     * the work runs. Time never goes back: an advance nested in a task that an outer advance
+     * runs moves the clock on, and the outer one carries on from there.
+     *
+     * @throws IllegalArgumentException {@code by} is negative
+     * @throws IllegalStateException    the dispatcher's timer is not a {@link ManualTimer}; another
+     *                                  thread drives the dispatcher; called from a timer action;
+     *                                  or the dispatcher is shut down
+     */
+    public void advance(Duration by) {
+        final ManualTimer m = requireManualTimer("advance");
+        final long target = m.targetAfter(by);
+        drive("advance", () -> {
+            runReady();
+            while (m.step(target, true) >= 0) {
+                runReady();
+            }
+        });
+    }
+
+    /**
+     * Runs, on the calling thread, every ready task until none is ready, without moving the
+     * clock; on manual time it also fires the timers due now (zero delays) and runs what they
+     * make ready, until neither is left. A program that keeps itself busy forever (two tasks
+     * that respawn each other) never lets it return.
+     *
+     * <p>The caller must be the driver or, if no thread drives, becomes it for the call.
+     *
+     * @throws IllegalStateException another thread drives the dispatcher, or it is shut down
+     */
+    public void runUntilIdle() {
+        final ManualTimer m = manualTimer;
+        drive("runUntilIdle", () -> {
+            runReady();
+            while (m != null && m.step(m.nanoTime(), true) >= 0) {
+                runReady();
+            }
+        });
+    }
+
+    /** The manual timer, or null if the dispatcher runs on another timer (or none). */
+    public ManualTimer manualTimer() {
+        return manualTimer;
+    }
+
+    private ManualTimer requireManualTimer(String what) {
+        if (manualTimer == null) {
+            throw new IllegalStateException(what + " needs manual time, but kabuki runtime '"
+                    + name + "' was built on " + (timer == null ? "no timer" : timer)
+                    + "; build it on a ManualTimer");
+        }
+        return manualTimer;
+    }
+
+    /**
+     * Runs {@code body} as the driver: directly if the calling thread drives already; else
+     * claims the driver for the call (as {@link #runUntil} does) and releases it after.
+     */
+    private void drive(String what, Runnable body) {
+        if (closing) {
+            throw new IllegalStateException("kabuki runtime '" + name + "' is shut down");
+        }
+        CurrentThreadDispatcher previous = DRIVING.get();
+        if (previous == this) {
+            body.run();
+            return;
+        }
+        if (!claimDriver()) {
+            Thread d = driver;
+            throw new IllegalStateException(what + "() called on thread '"
+                    + Thread.currentThread().getName() + "' while thread '"
+                    + (d == null ? "?" : d.getName()) + "' drives kabuki runtime '" + name
+                    + "'; call it on the driving thread (inside blockOn) or while none drives");
+        }
+        try {
+            body.run();
+        } finally {
+            releaseDriver(previous);
+        }
+    }
+
+    /** Driver only: runs queued tasks, oldest first, until the queue is empty. */
+    private void runReady() {
+        Task t;
+        while (!terminated && (t = queue.poll()) != null) {
+            runOne(t);
+        }
+    }
+
     /** How often {@link #runUntil} checks whether the other driver has left. */
     private static final long DRIVER_POLL_NANOS = 1_000_000L;
 
@@ -197,6 +348,12 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
             }
             if (terminated) {
                 return;
+            }
+            // Manual time: fire the timers due now (never moving the clock) before waiting.
+            // Non-strict: inside a step (a timer action joining) it fires nothing.
+            final ManualTimer m = manualTimer;
+            if (m != null && m.step(m.nanoTime(), false) >= 0) {
+                continue;
             }
             if (!wakeRegistered) {
                 handle.whenComplete((v, e) -> parker.unpark());

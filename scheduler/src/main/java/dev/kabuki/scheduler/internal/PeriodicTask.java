@@ -19,7 +19,7 @@ final class PeriodicTask extends AbstractJoinHandle<Void> implements Task {
     private final CoreDispatcher dispatcher;
     private final Runnable body;
     private final long periodNanos;
-    /** Planned start of the next run (System.nanoTime); touched only by the running thread. */
+    /** Planned start of the next run ({@link Timer#nanoTime()}); touched only by the running thread. */
     private long nextStart;
     private volatile Cancellable pendingTimer;
     private Thread runner;
@@ -50,7 +50,7 @@ final class PeriodicTask extends AbstractJoinHandle<Void> implements Task {
     }
 
     void start(Duration initialDelay) {
-        nextStart = System.nanoTime() + initialDelay.toNanos();
+        nextStart = timer.nanoTime() + initialDelay.toNanos();
         pendingTimer = timer.schedule(initialDelay, fire);
     }
 
@@ -72,7 +72,7 @@ final class PeriodicTask extends AbstractJoinHandle<Void> implements Task {
             awaitAbortInterrupt(); // aborted during the run
             return;
         }
-        long now = System.nanoTime();
+        long now = timer.nanoTime(); // the timer's clock: a manual clock moves the plan too
         long next = nextStart + periodNanos;
         if (next - now < 0) {
             next = now; // overran: no burst of catch-up runs

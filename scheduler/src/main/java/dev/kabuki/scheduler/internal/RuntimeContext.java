@@ -17,7 +17,12 @@ import java.util.Objects;
  *                         null ({@link ThreadHooks#NONE} for none)
  * @param timer            the timer for {@code schedule} and handle timeouts; may be null, and
  *                         then those throw {@link IllegalStateException}. A pool does not own
- *                         it: whoever made it shuts it down.
+ *                         it: whoever made it shuts it down. Every deadline the pools compute is
+ *                         measured on its clock ({@link Timer#nanoTime()}): a
+ *                         {@link ManualTimer} here puts the runtime on manual time, and a
+ *                         {@link CurrentThreadDispatcher#CurrentThreadDispatcher(RuntimeContext)
+ *                         current-thread dispatcher} built on it can
+ *                         {@link CurrentThreadDispatcher#advance advance} it.
  */
 public record RuntimeContext(String threadNamePrefix, ThreadHooks hooks, Timer timer) {
     /** Default thread name prefix: {@code "kabuki"}. */

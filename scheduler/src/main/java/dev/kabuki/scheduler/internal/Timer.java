@@ -11,6 +11,11 @@ import java.time.Duration;
  * If the timer shuts down before the action is due, the action is
  * {@linkplain Task#abandon(Throwable) abandoned} instead.
  *
+ * <p>Every deadline is measured on the timer's own clock, {@link #nanoTime()}: code that
+ * computes a deadline for a timer (a fixed-rate task's next planned start) reads that clock,
+ * never {@link System#nanoTime()} directly, so that a timer on a manual clock
+ * ({@link ManualTimer}) moves the whole runtime's notion of time.
+ *
  * <p>Thread-safe: any thread may schedule and cancel.
  */
 public interface Timer {
@@ -36,6 +41,16 @@ public interface Timer {
      */
     default void handOff(Task completion) {
         completion.run();
+    }
+
+    /**
+     * The timer's clock, in nanoseconds, on the scale of {@link System#nanoTime()}: only
+     * differences between two readings mean anything. A delay given to {@link #schedule} is
+     * measured from this clock's reading at the call. {@link System#nanoTime()} by default;
+     * {@link ManualTimer} returns its manual time. Thread-safe; never blocks.
+     */
+    default long nanoTime() {
+        return System.nanoTime();
     }
 
 }

@@ -286,6 +286,15 @@ public final class TimingWheel implements Timer, AutoCloseable {
     }
 
     /**
+     * The wheel's clock: {@link System#nanoTime()} for a wheel with a thread, the injected clock
+     * in manual mode. Thread-safe; never blocks.
+     */
+    @Override
+    public long nanoTime() {
+        return clock.getAsLong();
+    }
+
+    /**
      * How many timers are pending: scheduled, not yet fired, cancelled or abandoned. Approximate
      * while other threads schedule or cancel or the timer thread is taking entries in; exact
      * when they are quiet. Thread-safe; takes time proportional to the timers scheduled since the

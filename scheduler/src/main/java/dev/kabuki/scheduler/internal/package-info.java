@@ -1,6 +1,8 @@
 /**
  * The core of the kabuki runtime: tasks, {@link dev.kabuki.scheduler.JoinHandle}, the
- * work-stealing core dispatcher, the current-thread dispatcher and the timing wheel.
+ * work-stealing core dispatcher, the current-thread dispatcher and the timing wheel (and, for
+ * tests, {@link dev.kabuki.scheduler.internal.ManualTimer}: the same timer contract on a manual
+ * clock, which a current-thread dispatcher advances step by step).
  *
  * <p>This module knows nothing of actors: it runs {@link dev.kabuki.scheduler.internal.Task}s and hands
  * out join handles. Most users never touch it directly; they hold an {@code ActorSystem}
