@@ -16,6 +16,8 @@ import dev.kabuki.scheduler.internal.RuntimeContext;
 import dev.kabuki.scheduler.internal.Task;
 import dev.kabuki.scheduler.internal.ThreadHooks;
 import dev.kabuki.scheduler.internal.Timer;
+import dev.kabuki.scheduler.internal.ManualTimer;
+import dev.kabuki.scheduler.internal.RuntimeTimer;
 import dev.kabuki.scheduler.internal.TimingWheel;
 import dev.kabuki.scheduler.internal.WorkStealingDispatcher;
 import java.time.Duration;
@@ -82,7 +84,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
 
     private final String name;
     private final Flavor flavor;
-    private final TimingWheel timer;
+    private final RuntimeTimer timer;
     private final CoreDispatcher core;
     private final ElasticBlockingPool blocking;
     private final Duration shutdownTimeout;
@@ -117,7 +119,8 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
             }
         };
         ThreadHooks hooks = new ThreadHooks(onStart, b.onThreadStop);
-        this.timer = new TimingWheel(timerThreadFactory(b.threadNamePrefix, hooks));
+        this.timer = b.startPaused ? new ManualTimer()
+                : new TimingWheel(timerThreadFactory(b.threadNamePrefix, hooks));
         try {
             RuntimeContext context = new RuntimeContext(b.threadNamePrefix, hooks, timer);
             ElasticBlockingPool.Builder pool = ElasticBlockingPool.builder()
@@ -281,7 +284,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      * and the supervision window read it too, so that they follow the same time).
      */
     long nanoTime() {
-        return System.nanoTime();
+        return timer.nanoTime();
     }
 
     /** An actor has terminated (whatever ended it). */
@@ -453,8 +456,64 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     }
 
     /** The timer. */
-    TimingWheel timer() {
+    RuntimeTimer timer() {
         return timer;
+    }
+
+    // ---------------------------------------------------------------- manual time
+
+    /**
+     * Whether this system runs on manual time ({@link Builder#startPaused}): its clock stands
+     * still until {@link #advanceTime} moves it.
+     */
+    public boolean isPaused() {
+        return timer instanceof ManualTimer;
+    }
+
+    /**
+     * Moves a paused system's clock forward by {@code by} and runs everything that falls due,
+     * deterministically, on the calling thread (Tokio's {@code time::advance}): the clock steps
+     * from deadline to deadline, and at each one the timers due then fire (ask timeouts, timers
+     * to self, receive timeouts, supervision back-off, scheduled tasks) and then every message
+     * and task they set off runs, before the clock moves on. Returns when the clock has reached
+     * the new time and nothing is ready to run. No real time passes: an hour-long timeout fires
+     * after {@code advanceTime(Duration.ofHours(1))} at once.
+     *
+     * <p>Only the core is driven: actors tagged blocking and blocking tasks run on real threads
+     * in real time, and what they send back is run at the next {@code advanceTime},
+     * {@link #runUntilIdle} or join on the driving thread. Call it from the test's thread, or
+     * inside {@link #blockOn}.
+     *
+     * @throws IllegalStateException the system is not paused; another thread drives it; called
+     *                               from a timer action; or the system is shut down
+     * @throws IllegalArgumentException {@code by} is negative
+     */
+    public void advanceTime(Duration by) {
+        currentThreadCore("advanceTime").advance(by);
+    }
+
+    /**
+     * Runs a current-thread system's ready work on the calling thread until nothing is ready: the
+     * messages queued so far and everything they set off (on a paused system, also the timers due
+     * at the current time, without moving the clock). For tests.
+     *
+     * @throws IllegalStateException the system is not of the current-thread flavour; another
+     *                               thread drives it; or it is shut down
+     */
+    public void runUntilIdle() {
+        currentThreadCore("runUntilIdle").runUntilIdle();
+    }
+
+    private CurrentThreadDispatcher currentThreadCore(String what) {
+        if (what.equals("advanceTime") && !isPaused()) {
+            throw new IllegalStateException(what + " needs a system on manual time: build it with "
+                    + "ActorSystem.builder().flavor(Flavor.CURRENT_THREAD).startPaused(true)");
+        }
+        if (!(core instanceof CurrentThreadDispatcher c)) {
+            throw new IllegalStateException(what + " needs the CURRENT_THREAD flavour; system '" + name
+                    + "' is " + flavor);
+        }
+        return c;
     }
 
     // ---------------------------------------------------------------- metrics
@@ -699,6 +758,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      */
     public static final class Builder {
         private Flavor flavor = Flavor.MULTI_THREAD;
+        private boolean startPaused;
         private Integer workerThreads;
         private int maxBlockingThreads = 512;
         private Duration threadKeepAlive = Duration.ofSeconds(10);
@@ -785,6 +845,19 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         }
 
         /**
+         * Manual time, for tests (Tokio's {@code start_paused}): the system's clock stands still
+         * until {@link ActorSystem#advanceTime} moves it, and every timer (ask timeouts, timers
+         * to self, receive timeouts, supervision back-off, scheduled tasks) fires by that clock,
+         * with no timer thread. Needs the {@link Flavor#CURRENT_THREAD} flavour, so that one
+         * thread runs everything in a repeatable order. Default false. The blocking pool's
+         * thread keep-alive still runs on real time.
+         */
+        public Builder startPaused(boolean paused) {
+            this.startPaused = paused;
+            return this;
+        }
+
+        /**
          * Prefix of every thread name and the system's name: {@code <prefix>-worker-N},
          * {@code <prefix>-blocking-N}, {@code <prefix>-timer}. Default "kabuki".
          */
@@ -829,6 +902,10 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
             }
             if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
                 throw new IllegalArgumentException("shutdownTimeout must be zero or more, got " + shutdownTimeout);
+            }
+            if (startPaused && flavor != Flavor.CURRENT_THREAD) {
+                throw new IllegalStateException("startPaused(true) needs flavor(Flavor.CURRENT_THREAD): "
+                        + "manual time is driven by the one thread of that flavour");
             }
             int workers = 0;
             if (flavor == Flavor.MULTI_THREAD) {

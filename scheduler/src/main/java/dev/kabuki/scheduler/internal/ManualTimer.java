@@ -81,7 +81,7 @@ import org.slf4j.LoggerFactory;
  * stepper made before storing it, in particular the actions fired before it. {@code stepper} is
  * claimed and released with volatile CAS and store.
  */
-public final class ManualTimer implements Timer, AutoCloseable {
+public final class ManualTimer implements RuntimeTimer {
     private static final Logger LOG = LoggerFactory.getLogger(ManualTimer.class);
 
     /** Longer delays are cut to this (about 73 years), so deadlines never overflow. */

@@ -93,7 +93,7 @@ import org.slf4j.LoggerFactory;
  *       every write of the timer thread before the closer takes over the buckets.</li>
  * </ol>
  */
-public final class TimingWheel implements Timer, AutoCloseable {
+public final class TimingWheel implements RuntimeTimer {
     private static final Logger LOG = LoggerFactory.getLogger(TimingWheel.class);
 
     /** Default tick: 1 ms. */
