@@ -7,7 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link JoinHandle} completed by code rather than by a task body (Tokio's oneshot channel):
+ * A {@link dev.kabuki.scheduler.JoinHandle} completed by code rather than by a task body (Tokio's oneshot channel):
  * the reply slot of an ask, or a bridge from a callback API.
  *
  * <p>The first of {@link #complete}, {@link #fail}, {@link #abort()} or the timeout wins; later
@@ -97,7 +97,7 @@ public class PromiseHandle<T> extends AbstractJoinHandle<T> {
     }
 
     /**
-     * Completes as failed; {@code join} will throw {@link TaskFailedException} with this cause.
+     * Completes as failed; {@code join} will throw {@link dev.kabuki.scheduler.TaskFailedException} with this cause.
      *
      * @return whether this call completed the promise
      */
