@@ -1,7 +1,8 @@
 package dev.kabuki.blocking;
 
 /**
- * A snapshot of an {@link ElasticBlockingPool}'s counters, from {@link ElasticBlockingPool#metrics()}.
+ * A snapshot of an {@link dev.kabuki.blocking.internal.ElasticBlockingPool}'s counters, from
+ * {@link dev.kabuki.blocking.internal.ElasticBlockingPool#metrics()}.
  *
  * <p>Each value is read without locking from a counter other threads keep changing: each is
  * accurate at the moment it was read, but the four together are not a consistent cut.

@@ -1,7 +1,7 @@
 package dev.kabuki.blocking;
 
 /**
- * What {@link ElasticBlockingPool#shutdown(java.time.Duration)} did. Every later call of
+ * What {@link dev.kabuki.blocking.internal.ElasticBlockingPool#shutdown(java.time.Duration)} did. Every later call of
  * {@code shutdown}, {@code shutdownNow} or {@code close} returns the first call's report.
  *
  * @param drained           every accepted task finished (ran or was abandoned) within the

@@ -3,7 +3,7 @@ package dev.kabuki.scheduler.internal;
 /**
  * The back-off of a bounded busy-wait: what a spinning thread does between two looks at what it
  * waits for. Used by a worker searching for work before it parks ({@link WorkStealingDispatcher},
- * the builder's {@code busyWait}) and by {@link JoinHandle#join()} before it parks.
+ * the builder's {@code busyWait}) and by {@link dev.kabuki.scheduler.JoinHandle#join()} before it parks.
  *
  * <p>Why spin at all: waking a parked thread costs a system call on the waker's side and, on a
  * virtual machine, often tens of microseconds until the woken vCPU runs. A request/response

@@ -4,13 +4,13 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
- * A spawned task: a {@link Callable} body and the {@link JoinHandle} of its outcome, in one
+ * A spawned task: a {@link Callable} body and the {@link dev.kabuki.scheduler.JoinHandle} of its outcome, in one
  * object (no separate future is allocated).
  *
  * <p>Dispatchers create these for {@code spawn} and {@code spawnBlocking}; user code holds them
- * as {@link JoinHandle}s. The body runs at most once; a task aborted before it starts never
+ * as {@link dev.kabuki.scheduler.JoinHandle}s. The body runs at most once; a task aborted before it starts never
  * runs. An exception (any {@link Throwable}) thrown by the body completes the handle as
- * {@link JoinHandle.Outcome#FAILED} with that exception as cause, and never reaches the thread
+ * {@link dev.kabuki.scheduler.JoinHandle.Outcome#FAILED} with that exception as cause, and never reaches the thread
  * that ran it. See {@link AbstractJoinHandle} for the state machine.
  *
  * <p>Thread-safe.

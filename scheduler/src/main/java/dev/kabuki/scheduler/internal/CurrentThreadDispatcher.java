@@ -129,7 +129,7 @@ public final class CurrentThreadDispatcher extends AbstractCoreDispatcher {
      * returns.
      *
      * @return the body's value
-     * @throws TaskFailedException   the body threw (the cause)
+     * @throws dev.kabuki.scheduler.TaskFailedException the body threw (the cause)
      * @throws IllegalStateException another thread is already driving this dispatcher, or it is
      *                               shut down
      */

@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link Promise}: a {@link JoinHandle} completed by code rather than by a task body
+ * The {@link Promise}: a {@link dev.kabuki.scheduler.JoinHandle} completed by code rather than by a task body
  * (Tokio's oneshot channel): the reply slot of an ask, a bridge from a callback API, the
  * wake-up of a {@link dev.kabuki.scheduler.JoinSet}. Users get one from
  * {@code TaskSpawner.promise()} ({@link CoreDispatcher#promise()}).
@@ -101,7 +101,7 @@ public class PromiseHandle<T> extends AbstractJoinHandle<T> implements Promise<T
     }
 
     /**
-     * Completes as failed; {@code join} will throw {@link TaskFailedException} with this cause.
+     * Completes as failed; {@code join} will throw {@link dev.kabuki.scheduler.TaskFailedException} with this cause.
      *
      * @return whether this call completed the promise
      * @throws NullPointerException {@code cause} is null

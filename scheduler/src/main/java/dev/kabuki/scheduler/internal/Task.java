@@ -8,7 +8,7 @@ package dev.kabuki.scheduler.internal;
  * shut down, or cannot create a thread for queued work, abandons the tasks it holds instead of
  * dropping them, so the owner of the task (a join handle, a mailbox) can report the outcome.
  *
- * <p>Implementations: {@link CallableTask} (a spawned task with a {@link JoinHandle}); an actor
+ * <p>Implementations: {@link CallableTask} (a spawned task with a {@link dev.kabuki.scheduler.JoinHandle}); an actor
  * mailbox; the small internal tasks of timers.
  */
 public interface Task extends Runnable {

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * slot.
  *
  * <h2>Blocking</h2>
- * Core workers must not block. {@link JoinHandle#join()} on a worker fails fast with an
+ * Core workers must not block. {@link dev.kabuki.scheduler.JoinHandle#join()} on a worker fails fast with an
  * {@link IllegalStateException} naming the alternatives; blocking work belongs on the blocking
  * dispatcher ({@code spawnBlocking}).
  *
@@ -631,7 +631,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
          * so work that comes in bursts or request/response pairs costs a cache-line transfer
          * instead of the wake-up of a parked worker (a system call for the sender and, on a
          * virtual machine, often tens of microseconds until the woken vCPU runs). With the spin
-         * in {@link JoinHandle#join()}, a sequential ask from outside the runtime whose reply
+         * in {@link dev.kabuki.scheduler.JoinHandle#join()}, a sequential ask from outside the runtime whose reply
          * comes within both spins needs no wake-up on either side (figures in
          * docs/benchmarks.md). The cost is up to that much CPU each time the runtime falls
          * idle. Set it to zero on a machine shared with other
