@@ -447,6 +447,51 @@ class RouterTest {
     }
 
     /**
+     * Fails if direct routing begins while messages handed to the router actor before the start
+     * are still being forwarded: a sender's later message would then overtake its earlier one.
+     * One routee, so every crossing shows; ten pools, so the race is run ten times.
+     */
+    @Test
+    void sendersRacingAPoolsStartKeepTheirOrder() throws Exception {
+        int senders = 4;
+        int perSender = 5_000;
+        for (int round = 0; round < 10; round++) {
+            Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+            LongAdder outOfOrder = new LongAdder();
+            CountDownLatch done = new CountDownLatch(senders * perSender);
+            CountDownLatch go = new CountDownLatch(1);
+            AtomicReference<Router<Seq>> router = new AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int s = 0; s < senders; s++) {
+                int sender = s;
+                Thread t = new Thread(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    Router<Seq> r = router.get();
+                    for (int i = 0; i < perSender; i++) {
+                        r.tell(new Seq(sender, i));
+                    }
+                }, "router-racer-" + s);
+                t.start();
+                threads.add(t);
+            }
+            router.set(Routers.pool(1, () -> new OrderChecker(counts, new LongAdder(), outOfOrder, done))
+                    .spawn(system, "race-" + round));
+            go.countDown(); // the senders start as the router actor does
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(60));
+                assertThat(t.isAlive()).isFalse();
+            }
+            assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(outOfOrder.sum()).as("messages out of per-sender order, round %d", round).isZero();
+            assertThat(router.get().routesDirectly()).isTrue();
+        }
+    }
+
+    /**
      * Fails if a message is lost or duplicated (count, sum), if two senders can take the same
      * round-robin turn (exact shares), or if a message routed directly overtakes an earlier one
      * of the same sender still being forwarded by the router actor (per-sender order per
