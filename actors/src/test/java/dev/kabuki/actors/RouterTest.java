@@ -149,9 +149,14 @@ class RouterTest {
         // the held one at 1, so round robin would send a third of these to the held routee (and
         // the wait for it to be handled would time out).
         int n = 300;
-        for (int i = 0; i < n; i++) {
-            router.tell(new Work(1));
-            tally.awaitProcessed(1);
+        try {
+            for (int i = 0; i < n; i++) {
+                router.tell(new Work(1));
+                tally.awaitProcessed(1);
+            }
+        } catch (AssertionError e) {
+            release.countDown(); // lets the system close
+            throw e;
         }
         assertThat(tally.of(busy)).isZero();
         assertThat(tally.of(routees.get(1)) + tally.of(routees.get(2))).isEqualTo(n);
