@@ -292,7 +292,8 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
 
     @Override
     public void stop(ActorRef<?> child) {
-        if (!(child instanceof ActorCell<?> c) || c.parent != this) {
+        ActorCell<?> c = cellOf(child);
+        if (c == null || c.parent != this) {
             throw new IllegalArgumentException(child + " is not a child of " + path());
         }
         c.stopAsync();
@@ -331,8 +332,18 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         watchWith0(target, Objects.requireNonNull(message, "message"));
     }
 
+    /**
+     * The cell behind a ref: the ref itself, or the actor behind a router (a router stops, and
+     * is watched, as its router actor).
+     */
+    static ActorCell<?> cellOf(ActorRef<?> ref) {
+        ActorRef<?> r = ref instanceof Router<?> router ? router.routerActor() : ref;
+        return r instanceof ActorCell<?> cell ? cell : null;
+    }
+
     private void watchWith0(ActorRef<?> target, M message) {
-        if (!(target instanceof ActorCell<?> t) || t.system != system) {
+        ActorCell<?> t = cellOf(target);
+        if (t == null || t.system != system) {
             throw new IllegalArgumentException(target + " is not an actor of this system");
         }
         if (watching == null) {
@@ -341,14 +352,15 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         if (watching.containsKey(t)) {
             return;
         }
-        Runnable notify = () -> mailbox.offerSystem(new SystemMessage.Terminated(t, message));
+        Runnable notify = () -> mailbox.offerSystem(new SystemMessage.Terminated(t, target, message));
         watching.put(t, notify);
         t.addWatcher(notify);
     }
 
     @Override
     public void unwatch(ActorRef<?> target) {
-        if (watching != null && target instanceof ActorCell<?> t) {
+        ActorCell<?> t = cellOf(target);
+        if (watching != null && t != null) {
             Runnable notify = watching.remove(t);
             if (notify != null) {
                 t.removeWatcher(notify);
@@ -780,7 +792,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
             return;
         }
         try {
-            actor.onTerminated(this, t.actor());
+            actor.onTerminated(this, t.watchedAs()); // the ref the watcher gave (a router, say)
         } catch (Throwable e) {
             handleFailure(e, null);
         }

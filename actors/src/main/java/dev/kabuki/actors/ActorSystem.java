@@ -242,7 +242,8 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
      * nothing. Thread-safe; never blocks.
      */
     public void stop(ActorRef<?> actor) {
-        if (actor instanceof ActorCell<?> cell) {
+        ActorCell<?> cell = ActorCell.cellOf(actor);
+        if (cell != null && cell.system() == this) {
             cell.stopAsync();
         } else {
             throw new IllegalArgumentException(actor + " is not an actor of this system");

@@ -28,10 +28,11 @@ sealed interface SystemMessage {
     }
 
     /**
-     * A watched actor has terminated: {@code onTerminated}, or {@code message} when it was
-     * watched with {@code watchWith} (null otherwise).
+     * A watched actor has terminated: {@code onTerminated} with {@code watchedAs} (the ref the
+     * watcher passed to {@code watch}: the actor itself, or a router in front of it), or
+     * {@code message} when it was watched with {@code watchWith} (null otherwise).
      */
-    record Terminated(ActorCell<?> actor, Object message) implements SystemMessage {
+    record Terminated(ActorCell<?> actor, ActorRef<?> watchedAs, Object message) implements SystemMessage {
     }
 
     /** Shared instance: a stop carries nothing. */

@@ -187,6 +187,32 @@ class RouterTest {
     }
 
     @Test
+    void systemStopAndDeathWatchTakeTheRouterItself() throws Exception {
+        Router<Job> router = pool(2).spawn(system, "watched");
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        CountDownLatch terminated = new CountDownLatch(1);
+        ActorRef<Object> watcher = system.spawnActor("router-watcher", () -> new Actor<Object>() {
+            @Override
+            public void receive(ActorContext<Object> ctx, Object msg) {
+                ctx.watch(router);
+                seen.add("watching");
+            }
+
+            @Override
+            public void onTerminated(ActorContext<Object> ctx, ActorRef<?> actor) {
+                seen.add(actor);
+                terminated.countDown();
+            }
+        });
+        watcher.tell("watch");
+        ActorSystemTest.await("watching", () -> seen.size() == 1);
+        system.stop(router);
+        assertThat(terminated.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).containsExactly("watching", router); // the ref the watcher gave
+        assertThat(router.tryTell(new Work(1))).isFalse();
+    }
+
+    @Test
     void askThroughARouterIsAnsweredByOneRouteeInTurn() {
         Router<Job> router = pool(3).spawn(system, "askme");
         Set<String> answered = new HashSet<>();
