@@ -73,14 +73,26 @@ class ModuleBoundaryTest {
                 import dev.kabuki.actors.*;
                 import dev.kabuki.mailbox.OverflowPolicy;
                 import dev.kabuki.scheduler.JoinHandle;
+                import dev.kabuki.scheduler.Promise;
+                import java.io.IOException;
                 import java.time.Duration;
+                import static dev.kabuki.actors.SupervisorStrategy.*;
                 public class Main {
                     public static void main(String[] args) {
                         try (ActorSystem system = ActorSystem.builder().build()) {
                             ActorRef<String> echo = system.spawnActor("echo", () -> (ctx, m) -> { },
-                                    ActorOptions.defaults().boundedMailbox(10, OverflowPolicy.FAIL));
+                                    ActorOptions.defaults().boundedMailbox(10, OverflowPolicy.FAIL)
+                                            .supervision(onFailure(IOException.class, resume()).otherwise(stop())));
                             JoinHandle<Integer> answer = system.spawn(() -> 42);
-                            System.out.println(answer.join() + " " + echo.path()
+                            Promise<String> promise = system.promise();
+                            JoinHandle<Integer> length = promise.map(String::length);
+                            promise.complete("four");
+                            Router<String> pool = Routers.pool(2, () -> (Actor<String>) (ctx, m) -> { })
+                                    .withSmallestMailboxRouting().spawn(system, "pool");
+                            pool.tell(new Broadcast<>("hello"));
+                            ActorRef<StatusReply<Integer>> ignore = system.ignoreRef();
+                            ignore.tell(StatusReply.success(1));
+                            System.out.println(answer.join() + length.join() + " " + echo.path()
                                     + " " + system.metrics().core().workers());
                         }
                     }
