@@ -656,8 +656,13 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
             invokeInternal(internal);
             return;
         }
+        receive(message, true);
+    }
+
+    /** Hands a message to the actor; {@code active}: it restarts the receive timeout's wait. */
+    private void receive(M message, boolean active) {
         ReceiveTimeout rt = receiveTimeout;
-        if (rt != null) {
+        if (active && rt != null) {
             rt.lastActivityNanos = system.nanoTime();
         }
         try {
@@ -691,17 +696,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
                 message = (M) m;
             }
         }
-        if (!(internal instanceof InternalMessage.TimerFired f && f.key == RECEIVE_TIMEOUT_KEY)) {
-            ReceiveTimeout rt = receiveTimeout;
-            if (rt != null) {
-                rt.lastActivityNanos = system.nanoTime();
-            }
-        }
-        try {
-            actor.receive(this, message);
-        } catch (Throwable t) {
-            handleFailure(t, message);
-        }
+        receive(message, !(internal instanceof InternalMessage.TimerFired f && f.key == RECEIVE_TIMEOUT_KEY));
     }
 
     @Override

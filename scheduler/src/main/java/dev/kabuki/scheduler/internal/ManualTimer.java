@@ -81,7 +81,7 @@ import org.slf4j.LoggerFactory;
  * stepper made before storing it, in particular the actions fired before it. {@code stepper} is
  * claimed and released with volatile CAS and store.
  */
-public final class ManualTimer implements RuntimeTimer {
+public final class ManualTimer extends CompletionHandOff {
     private static final Logger LOG = LoggerFactory.getLogger(ManualTimer.class);
 
     /** Longer delays are cut to this (about 73 years), so deadlines never overflow. */
@@ -114,8 +114,6 @@ public final class ManualTimer implements RuntimeTimer {
     private volatile long now;
     @SuppressWarnings("unused") // accessed through STEPPER
     private volatile Thread stepper;
-    /** Where {@link #handOff} sends completions; null: they run on the calling thread. */
-    private volatile CoreDispatcher completions;
     /** Run after scheduling an entry that is due at once (see {@link #wakeWhenDueNow}). */
     private volatile Runnable dueNowListener;
 
@@ -181,25 +179,6 @@ public final class ManualTimer implements RuntimeTimer {
     @Override
     public long nanoTime() {
         return now;
-    }
-
-    /**
-     * From now on, completions handed off by timer actions ({@link #handOff}) go to
-     * {@code dispatcher} ({@link CoreDispatcher#executeCompletion}). A
-     * {@link CurrentThreadDispatcher} built on this timer registers itself. Thread-safe.
-     */
-    public void handCompletionsTo(CoreDispatcher dispatcher) {
-        this.completions = Objects.requireNonNull(dispatcher, "dispatcher");
-    }
-
-    @Override
-    public void handOff(Task completion) {
-        CoreDispatcher d = completions;
-        if (d == null) {
-            completion.run();
-        } else {
-            d.executeCompletion(completion);
-        }
     }
 
     // ---------------------------------------------------------------- manual time

@@ -93,7 +93,7 @@ import org.slf4j.LoggerFactory;
  *       every write of the timer thread before the closer takes over the buckets.</li>
  * </ol>
  */
-public final class TimingWheel implements RuntimeTimer {
+public final class TimingWheel extends CompletionHandOff {
     private static final Logger LOG = LoggerFactory.getLogger(TimingWheel.class);
 
     /** Default tick: 1 ms. */
@@ -153,8 +153,6 @@ public final class TimingWheel implements RuntimeTimer {
     private volatile TimerEntry cancelledHead;
     private volatile long plannedWake = AWAKE;
     private volatile int closed = OPEN;
-    /** Where {@link #handOff} sends completions; null: they run on the calling thread. */
-    private volatile CoreDispatcher completions;
     /** Counted down once the timer has stopped and every pending action is abandoned. */
     private final CountDownLatch terminated = new CountDownLatch(1);
 
@@ -318,25 +316,6 @@ public final class TimingWheel implements RuntimeTimer {
             }
         }
         return (int) Math.max(0, Math.min(n, Integer.MAX_VALUE));
-    }
-
-    /**
-     * From now on, completions handed off by timer actions ({@link #handOff}) run on
-     * {@code dispatcher} ({@link CoreDispatcher#executeCompletion}), never on the timer thread.
-     * The runtime calls it once, after building its core dispatcher. Thread-safe.
-     */
-    public void handCompletionsTo(CoreDispatcher dispatcher) {
-        this.completions = Objects.requireNonNull(dispatcher, "dispatcher");
-    }
-
-    @Override
-    public void handOff(Task completion) {
-        CoreDispatcher d = completions;
-        if (d == null) {
-            completion.run();
-        } else {
-            d.executeCompletion(completion);
-        }
     }
 
     /**
