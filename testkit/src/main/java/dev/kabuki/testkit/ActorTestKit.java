@@ -351,12 +351,13 @@ public final class ActorTestKit implements AutoCloseable {
         if (shutdownReport != null) {
             return;
         }
+        ShutdownReport report = system.shutdown(Duration.ofSeconds(10));
         try {
-            deadLetterSubscription.close();
+            deadLetterSubscription.close(); // after the shutdown: failures while stopping count too
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        shutdownReport = system.shutdown(Duration.ofSeconds(10));
+        shutdownReport = report;
     }
 
     /** The report of {@link #close()}, or null before it. */
