@@ -850,8 +850,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
          * until {@link ActorSystem#advanceTime} moves it, and every timer (ask timeouts, timers
          * to self, receive timeouts, supervision back-off, scheduled tasks) fires by that clock,
          * with no timer thread. Needs the {@link Flavor#CURRENT_THREAD} flavour, so that one
-         * thread runs everything in a repeatable order. Default false. The blocking pool's
-         * thread keep-alive still runs on real time.
+         * thread runs everything in a repeatable order. The blocking pool's idle threads follow
+         * the manual clock too: one exits when the clock has moved its keep-alive on. Default
+         * false.
          */
         public Builder startPaused(boolean paused) {
             this.startPaused = paused;

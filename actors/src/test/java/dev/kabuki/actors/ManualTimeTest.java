@@ -89,6 +89,21 @@ class ManualTimeTest {
     }
 
     @Test
+    void theBlockingThreadsKeepAliveFollowsTheManualClock() throws Exception {
+        try (ActorSystem paused = ActorSystem.builder().threadNamePrefix("manual-keepalive")
+                .flavor(ActorSystem.Flavor.CURRENT_THREAD).startPaused(true)
+                .threadKeepAlive(Duration.ofMillis(100)).build()) {
+            paused.spawnBlocking(() -> "done").join();
+            ActorSystemTest.await("the thread is idle", () -> paused.metrics().blocking().idleThreads() == 1);
+            // Real time well past the keep-alive: on manual time that does not end it.
+            new java.util.concurrent.CountDownLatch(1).await(300, java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertThat(paused.metrics().blocking().liveThreads()).isEqualTo(1);
+            paused.advanceTime(Duration.ofMillis(100));
+            ActorSystemTest.await("the thread exits", () -> paused.metrics().blocking().liveThreads() == 0);
+        }
+    }
+
+    @Test
     void advanceTimeNeedsAPausedSystem() {
         try (ActorSystem real = ActorSystem.builder().threadNamePrefix("real")
                 .flavor(ActorSystem.Flavor.CURRENT_THREAD).build()) {

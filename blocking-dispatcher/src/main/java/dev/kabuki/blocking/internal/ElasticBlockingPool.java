@@ -4,6 +4,7 @@ import dev.kabuki.blocking.BlockingPoolMetrics;
 import dev.kabuki.blocking.BlockingPoolShutdown;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.internal.CallableTask;
+import dev.kabuki.scheduler.internal.ManualTimer;
 import dev.kabuki.scheduler.internal.RuntimeContext;
 import dev.kabuki.scheduler.internal.Task;
 import dev.kabuki.scheduler.internal.ThreadHooks;
@@ -169,6 +170,10 @@ public final class ElasticBlockingPool implements AutoCloseable {
 
     private final int maxThreads;
     private final long keepAliveNanos;
+    /** The manual clock the keep-alive follows, when the runtime is on manual time; else null. */
+    private final ManualTimer manualClock;
+    /** Real time between two looks at the manual clock while idle on manual time. */
+    static final long MANUAL_CLOCK_CHECK_MILLIS = 10;
     private final long capacity;
     private final String namePrefix;
     private final ThreadHooks hooks;
@@ -195,6 +200,7 @@ public final class ElasticBlockingPool implements AutoCloseable {
     private ElasticBlockingPool(Builder b) {
         this.maxThreads = b.maxBlockingThreads;
         this.keepAliveNanos = saturatedNanos(b.threadKeepAlive);
+        this.manualClock = b.context.timer() instanceof ManualTimer m ? m : null;
         this.capacity = b.blockingQueueCapacity;
         this.namePrefix = b.context.threadNamePrefix() + "-blocking-";
         this.hooks = b.context.hooks();
@@ -395,6 +401,24 @@ public final class ElasticBlockingPool implements AutoCloseable {
         }
     }
 
+    /**
+     * The idle wait of a pool on manual time (a test runtime's {@link ManualTimer}): the
+     * keep-alive runs out when the manual clock has moved {@code keepAlive} past the start of the
+     * wait, not after real time. The thread looks at the clock every
+     * {@value #MANUAL_CLOCK_CHECK_MILLIS} ms of real time between polls, so an advance past the
+     * keep-alive ends the wait within that much real time. Returns a task, or null when the
+     * keep-alive has run out (or the pool is stopping).
+     */
+    private Task pollOnManualClock(LinkedTransferQueue<Task> q, long keepAlive) throws InterruptedException {
+        final long start = manualClock.nanoTime();
+        for (;;) {
+            Task t = q.poll(MANUAL_CLOCK_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            if (t != null || manualClock.nanoTime() - start >= keepAlive || (ctl.get() & STOPPED) != 0) {
+                return t;
+            }
+        }
+    }
+
     /** Gives a slot back; returns the live count after. */
     private int releaseSlot() {
         int n = live.decrementAndGet();
@@ -424,7 +448,8 @@ public final class ElasticBlockingPool implements AutoCloseable {
                 boolean interrupted = false;
                 idle.incrementAndGet();
                 try {
-                    t = queue.poll(keepAlive, TimeUnit.NANOSECONDS);
+                    t = manualClock == null ? queue.poll(keepAlive, TimeUnit.NANOSECONDS)
+                            : pollOnManualClock(queue, keepAlive);
                 } catch (InterruptedException e) {
                     interrupted = true; // shutdown (re-checked above) or a stray interrupt
                 } finally {
