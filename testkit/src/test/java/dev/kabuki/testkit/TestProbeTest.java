@@ -11,6 +11,8 @@ import dev.kabuki.actors.Blocking;
 import dev.kabuki.scheduler.JoinHandle;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,12 +34,23 @@ class TestProbeTest {
         }
     }
 
-    /** Echo on the blocking pool: it replies from a real thread, in real time. */
+    /**
+     * Echo on the blocking pool: it blocks until the test opens {@code gate}, then replies from
+     * a real thread, in real time.
+     */
     @Blocking
     static final class BlockingEcho implements Actor<Ping> {
+        private final CountDownLatch gate;
+
+        BlockingEcho(CountDownLatch gate) {
+            this.gate = gate;
+        }
+
         @Override
         public void receive(ActorContext<Ping> ctx, Ping ping) throws InterruptedException {
-            Thread.sleep(20); // blocking work, as such an actor does
+            if (!gate.await(30, TimeUnit.SECONDS)) { // blocking work, as such an actor does
+                throw new IllegalStateException("the test never opened the gate");
+            }
             ping.replyTo().tell(new Pong(ping.x()));
         }
     }
@@ -134,11 +147,13 @@ class TestProbeTest {
 
     @Test
     void aBlockingActorRepliesInRealTimeWhileTheProbeRunsTheSystem() {
-        ActorRef<Ping> echo = kit.spawn("blocking-echo", BlockingEcho::new);
+        CountDownLatch gate = new CountDownLatch(1);
+        ActorRef<Ping> echo = kit.spawn("blocking-echo", () -> new BlockingEcho(gate));
         TestProbe<Reply> probe = kit.createProbe();
         for (int i = 0; i < 3; i++) {
             echo.tell(new Ping(i, probe.ref()));
         }
+        gate.countDown(); // the echo thread wakes and replies while the probe waits
         // The replies come from a blocking-pool thread; each is run on this thread on arrival.
         assertThat(probe.receiveMessages(3, Duration.ofSeconds(10)))
                 .containsExactly(new Pong(0), new Pong(1), new Pong(2));
