@@ -1,7 +1,6 @@
 package dev.kabuki.actors;
 
 import dev.kabuki.scheduler.JoinHandle;
-import dev.kabuki.scheduler.internal.PromiseHandle;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Function;
@@ -32,15 +31,7 @@ final class IgnoreRef implements ActorRef<Object> {
     /** The request is dropped like any message, so nobody answers: the handle times out. */
     @Override
     public <R> JoinHandle<R> ask(Function<ActorRef<R>, ? extends Object> request, Duration timeout) {
-        Objects.requireNonNull(request, "request");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("ask timeout must be positive, got " + timeout);
-        }
-        PromiseHandle<R> answer = new PromiseHandle<>(system.timer());
-        Objects.requireNonNull(request.apply(new PromiseRef<>(answer, path() + "/$ask", system)),
-                "the ask's request function returned null");
-        answer.orTimeout(timeout);
-        return answer;
+        return PromiseRef.askThrough(this, system, request, timeout);
     }
 
     @Override
