@@ -498,6 +498,14 @@ abstract class AbstractJoinHandle<T> implements JoinHandle<T> {
     }
 
     /**
+     * The timer shut down before this handle's {@link #orTimeout} could fire. Nothing by
+     * default: a task's handle is abandoned by its own dispatcher at the same shutdown.
+     * A handle that no dispatcher owns overrides it, or it would stay pending for ever.
+     */
+    void timeoutAbandoned(Duration timeout, Throwable reason) {
+    }
+
+    /**
      * Timer action of {@link #orTimeout}: times the handle out. The timer thread only hands the
      * completion on ({@link Timer#handOff}), so the handle's callbacks never run on it.
      */
@@ -526,9 +534,9 @@ abstract class AbstractJoinHandle<T> implements JoinHandle<T> {
         public void abandon(Throwable reason) {
             if (handedOff) {
                 run(); // due, but the dispatcher is gone: time it out here
+                return;
             }
-            // Abandoned by the timer (shut down): the handle's own task is abandoned by its
-            // dispatcher.
+            handle.timeoutAbandoned(timeout, reason);
         }
     }
 }

@@ -2,7 +2,9 @@ package dev.kabuki.scheduler.internal;
 
 import dev.kabuki.scheduler.JoinException;
 import dev.kabuki.scheduler.Promise;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,6 +94,19 @@ public class PromiseHandle<T> extends AbstractJoinHandle<T> implements Promise<T
         } catch (Throwable t) {
             LOG.warn("a PromiseHandle completion hook threw; the callbacks still run", t);
         }
+    }
+
+    /**
+     * No dispatcher owns a promise: when the runtime shuts down before its timeout could fire,
+     * it fails now (a {@link RejectedExecutionException} naming the timeout), rather than leave
+     * a joiner waiting for a timeout that will never come.
+     */
+    @Override
+    final void timeoutAbandoned(Duration timeout, Throwable reason) {
+        RejectedExecutionException e = new RejectedExecutionException("the runtime shut down before this "
+                + "promise's timeout (" + timeout.toMillis() + " ms) could fire");
+        e.initCause(reason);
+        fail(e);
     }
 
     /** Completes with a value. @return whether this call completed the promise */

@@ -83,6 +83,17 @@ class PromiseTest {
     }
 
     @Test
+    void aPromiseWhoseTimeoutCanNoLongerFireFailsWhenTheTimerShutsDown() {
+        Promise<String> p = d.promise();
+        p.orTimeout(Duration.ofHours(1));
+        timer.shutdown();
+        assertThatThrownBy(() -> p.join(LONG)).isInstanceOf(TaskFailedException.class)
+                .cause().isInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+                .hasMessageContaining("shut down before this promise's timeout (3600000 ms)");
+        assertThat(p.complete("too late")).isFalse();
+    }
+
+    @Test
     void orTimeoutOfACurrentThreadDispatchersPromiseFiresInsideBlockOn() {
         assertThatThrownBy(() -> ct.blockOn(() -> ct.<String>promise()
                         .orTimeout(Duration.ofMillis(30)).join()))
