@@ -21,6 +21,10 @@ import dev.kabuki.scheduler.internal.RuntimeTimer;
 import dev.kabuki.scheduler.internal.TimingWheel;
 import dev.kabuki.scheduler.internal.WorkStealingDispatcher;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +33,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,12 +111,18 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     /** Completed with the report when the shutdown has finished. */
     private final PromiseHandle<ShutdownReport> terminated = new PromiseHandle<>(null);
     private final AtomicBoolean shutdownThreadStarted = new AtomicBoolean();
+    /** I/O selectors kabuki-net's driver runs; resolved from the builder's setting. */
+    private final int ioSelectors;
+    /** Extensions by type; guarded by itself. Closed (and no new one made) once the shutdown began. */
+    private final LinkedHashMap<Class<?>, Extension> extensions = new LinkedHashMap<>();
+    private boolean extensionsClosed;
 
     private ActorSystem(Builder b, int workers) {
         this.name = b.threadNamePrefix;
         this.flavor = b.flavor;
         this.shutdownTimeout = b.shutdownTimeout;
         this.throughput = b.throughput;
+        this.ioSelectors = b.ioSelectors > 0 ? b.ioSelectors : Math.max(1, workers / 4);
         Runnable onStart = () -> {
             OWN_SYSTEM.set(this);   // first: "is this one of my threads" must hold even if the user's hook throws
             if (b.onThreadStart != null) {
@@ -582,6 +593,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         long deadline = start + timeout.toNanos();
         closing = true;
         stopAllActors(deadline);
+        closeExtensions();
         int timersCancelled = timer.shutdown();
         DispatcherShutdown coreReport = core.shutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         BlockingPoolShutdown blockingReport = blocking.shutdown(
@@ -602,6 +614,69 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         }
         terminated.complete(report);
         return report;
+    }
+
+    /**
+     * A service that lives as long as an actor system and is shared by everything using it, such
+     * as kabuki-net's I/O driver: made on first use by {@link #extension}, closed by the shutdown
+     * once every actor has stopped (so actors' {@code onStop} may still use it) and before the
+     * dispatchers stop.
+     */
+    public interface Extension {
+        /**
+         * Releases what the extension holds (threads, selectors, files) and returns once its
+         * threads have ended. Called once, on the thread running the shutdown; an exception is
+         * logged and the shutdown goes on.
+         */
+        void close();
+    }
+
+    /**
+     * This system's extension of the given type, made by {@code create} on first use (once,
+     * even when threads race). Thread-safe; {@code create} runs under a lock, so it must not
+     * call {@code extension} again.
+     *
+     * @throws IllegalStateException the system is shutting down (no extension is made then)
+     */
+    public <E extends Extension> E extension(Class<E> type, Function<ActorSystem, ? extends E> create) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(create, "create");
+        synchronized (extensions) {
+            if (extensionsClosed || closing) {
+                throw new IllegalStateException("actor system '" + name + "' is shutting down: no "
+                        + type.getSimpleName() + " can be started");
+            }
+            Extension e = extensions.get(type);
+            if (e == null) {
+                e = Objects.requireNonNull(create.apply(this), "create returned null");
+                extensions.put(type, e);
+            }
+            return type.cast(e);
+        }
+    }
+
+    /**
+     * How many I/O selectors (and selector threads) kabuki-net's driver runs: the builder's
+     * {@link Builder#ioSelectors(int)}, by default one per four core workers, at least one.
+     */
+    public int ioSelectors() {
+        return ioSelectors;
+    }
+
+    private void closeExtensions() {
+        List<Extension> toClose;
+        synchronized (extensions) {
+            extensionsClosed = true;
+            toClose = new ArrayList<>(extensions.values());
+        }
+        Collections.reverse(toClose); // last made, first closed
+        for (Extension e : toClose) {
+            try {
+                e.close();
+            } catch (RuntimeException | Error failure) {
+                LOG.error("actor system '{}': closing extension {} failed", name, e.getClass().getName(), failure);
+            }
+        }
     }
 
     /** Stops every top-level actor (children first) and waits, until the deadline, for them. */
@@ -771,8 +846,24 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         private int throughput = 10;
         private Duration busyWait = WorkStealingDispatcher.DEFAULT_BUSY_WAIT;
         private ThreadFactory blockingThreadFactory;
+        private int ioSelectors;
 
         private Builder() {
+        }
+
+        /**
+         * How many {@code java.nio} selectors, each with a thread of its own
+         * ({@code <prefix>-io-N}), kabuki-net's I/O driver runs once the system's first server
+         * or client starts, 1 to 256. Connections are spread over them round-robin. Default: one
+         * per four core workers, at least one (see docs/net.md for how that was chosen). A system
+         * that never opens a socket starts none.
+         */
+        public Builder ioSelectors(int n) {
+            if (n < 1 || n > 256) {
+                throw new IllegalArgumentException("ioSelectors must be between 1 and 256, got " + n);
+            }
+            this.ioSelectors = n;
+            return this;
         }
 
         /** Test hook: how the blocking pool makes its threads (to make thread creation fail). */

@@ -1,0 +1,118 @@
+package dev.kabuki.net;
+
+import dev.kabuki.actors.Actor;
+import dev.kabuki.actors.ActorRef;
+import dev.kabuki.actors.ActorSystem;
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.Channel;
+import java.nio.channels.SocketChannel;
+import java.util.function.Consumer;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The actor system's I/O driver: {@link ActorSystem#ioSelectors()} {@link IoLoop}s, each a
+ * selector with a thread of its own, started with the system's first server or client and
+ * closed by the system's shutdown once its actors have stopped. Connections are spread over the
+ * loops round-robin and stay on theirs for life.
+ */
+final class IoDriver implements ActorSystem.Extension {
+    private static final Logger LOG = LoggerFactory.getLogger(IoDriver.class);
+    /** Each loop's shared read buffer; a connection's own read size may be smaller. */
+    static final int LOOP_READ_BUFFER = 64 << 10;
+
+    private final ActorSystem system;
+    private final IoLoop[] loops;
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicLong ids = new AtomicLong();
+
+    private IoDriver(ActorSystem system) {
+        this.system = system;
+        int n = system.ioSelectors();
+        this.loops = new IoLoop[n];
+        for (int i = 0; i < n; i++) {
+            loops[i] = new IoLoop(system.name() + "-io-" + i, LOOP_READ_BUFFER);
+        }
+        for (IoLoop loop : loops) {
+            loop.start();
+        }
+        LOG.debug("actor system '{}': I/O driver started with {} selector thread(s)", system.name(), n);
+    }
+
+    /** The system's driver, started on first use. */
+    static IoDriver of(ActorSystem system) {
+        return system.extension(IoDriver.class, IoDriver::new);
+    }
+
+    ActorSystem system() {
+        return system;
+    }
+
+    IoLoop nextLoop() {
+        return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
+    }
+
+    long nextId() {
+        return ids.incrementAndGet();
+    }
+
+    /** A spawner of connection actors running {@code factory}'s handler, events through {@code adapter}. */
+    <F, M> TcpConnectionImpl.HandlerSpawner spawner(TcpOptions options,
+                                                   Function<? super TcpConnection<F>, ? extends Actor<M>> factory,
+                                                   Function<? super TcpEvent<F>, ? extends M> adapter) {
+        return conn -> {
+            @SuppressWarnings("unchecked")
+            TcpConnectionImpl<F> typed = (TcpConnectionImpl<F>) conn;
+            ActorRef<M> ref = system.spawnActor(conn.actorName(),
+                    ctx -> new ConnectionActor<>(typed, factory, adapter), options.handlerOptions());
+            @SuppressWarnings("unchecked")
+            ActorRef<Object> untyped = (ActorRef<Object>) (ActorRef<?>) ref;
+            return untyped;
+        };
+    }
+
+    /** Starts a connected channel as a connection on the next loop. */
+    <F> void startConnection(SocketChannel channel, Codec<F> codec, TcpOptions options, ConnectionOwner owner,
+                             TcpConnectionImpl.HandlerSpawner spawner, Consumer<TcpConnectionImpl<F>> started,
+                             Consumer<Exception> failed) {
+        IoLoop loop = nextLoop();
+        Runnable start = () -> {
+            TcpConnectionImpl<F> conn = null;
+            try {
+                channel.configureBlocking(false);
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, options.tcpNoDelay());
+                conn = new TcpConnectionImpl<>(nextId(), channel, loop, codec, options, owner);
+                conn.start(spawner);
+                started.accept(conn);
+            } catch (Exception e) {
+                closeQuietly(channel);
+                failed.accept(e);
+            }
+        };
+        if (!loop.execute(start)) {
+            closeQuietly(channel);
+            failed.accept(new IllegalStateException("actor system '" + system.name() + "' is shutting down"));
+        }
+    }
+
+    static void closeQuietly(Channel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing more to do
+        }
+    }
+
+    @Override
+    public void close() {
+        for (IoLoop loop : loops) {
+            if (!loop.close(5_000)) {
+                LOG.warn("actor system '{}': I/O thread {} did not end within 5 s", system.name(), loop.name());
+            }
+        }
+    }
+}
