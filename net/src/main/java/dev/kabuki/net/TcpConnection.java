@@ -38,6 +38,20 @@ public interface TcpConnection<F> {
     boolean write(F frame);
 
     /**
+     * Like {@link #write}, but leaves the bytes queued until the next {@link #flush()} or
+     * {@code write}: a handler answering several pipelined requests queues each answer and flushes
+     * once, so they leave in one gathering write (Netty's {@code write} then {@code flush}).
+     * Queued bytes count towards the water marks and limit as soon as they are queued. A graceful
+     * {@link #close()} flushes them.
+     *
+     * @return as {@link #write}
+     */
+    boolean queue(F frame);
+
+    /** Writes what {@link #queue} left queued, as far as the socket takes it now (the rest later). */
+    void flush();
+
+    /**
      * Graceful close: no more writes are accepted, the queued ones are flushed, then the socket
      * is closed; the handler gets {@link TcpEvent.Closed} with
      * {@link CloseReason.Kind#CLOSED_BY_HANDLER}. A peer that does not read within

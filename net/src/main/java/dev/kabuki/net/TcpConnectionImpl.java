@@ -270,6 +270,15 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
 
     @Override
     public boolean write(F frame) {
+        if (queue(frame)) {
+            flush();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public boolean queue(F frame) {
         if (state.get() != OPEN) {
             return false;
         }
@@ -290,12 +299,12 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
         if (queued > options.outboundHighWater() && unwritable.compareAndSet(false, true)) {
             tellHandler(ConnectionActor.Envelope.UNWRITABLE);
         }
-        flush();
         return true;
     }
 
     /** Writes what is queued if no other thread is, and the socket is not known to be full. */
-    private void flush() {
+    @Override
+    public void flush() {
         while (!waitingForWritable && !outbound.isEmpty() && flushing.compareAndSet(false, true)) {
             try {
                 writeQueued();
