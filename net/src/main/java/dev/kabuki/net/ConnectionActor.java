@@ -20,8 +20,12 @@ import java.util.function.Function;
  */
 final class ConnectionActor<F, M> implements Actor<M> {
 
-    /** A driver event on its way to the handler. */
-    record Envelope(TcpEvent<?> event) {
+    /** The driver asks for a graceful close once the handler has processed what came before. */
+    record CloseRequest(CloseReason reason) {
+    }
+
+    /** A driver event (or a {@link CloseRequest}) on its way to the handler. */
+    record Envelope(Object event) {
         static final Envelope CONNECTED = new Envelope(new TcpEvent.Connected<>());
         static final Envelope WRITABLE = new Envelope(new TcpEvent.Writable<>());
         static final Envelope UNWRITABLE = new Envelope(new TcpEvent.Unwritable<>());
@@ -76,6 +80,10 @@ final class ConnectionActor<F, M> implements Actor<M> {
         }
         if (envelope == Envelope.PEER_EOF && !conn.allowHalfClosure()) {
             conn.requestClose(CloseReason.of(CloseReason.Kind.PEER_CLOSED, "the peer closed the connection"), false);
+            return;
+        }
+        if (envelope.event() instanceof CloseRequest request) {
+            conn.requestClose(request.reason(), false);
             return;
         }
         TcpEvent<F> event = (TcpEvent<F>) envelope.event();

@@ -179,13 +179,11 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
                 delivered++;
             }
         } catch (DecodingException e) {
-            keepRemainder(null);
-            requestClose(new CloseReason(CloseReason.Kind.DECODING_FAILED, e.getMessage() == null
-                    ? "the input could not be decoded" : e.getMessage(), e), false);
+            decodingFailed(new CloseReason(CloseReason.Kind.DECODING_FAILED, e.getMessage() == null
+                    ? "the input could not be decoded" : e.getMessage(), e));
             return;
         } catch (RuntimeException e) {
-            keepRemainder(null);
-            requestClose(new CloseReason(CloseReason.Kind.DECODING_FAILED, "the decoder threw " + e, e), false);
+            decodingFailed(new CloseReason(CloseReason.Kind.DECODING_FAILED, "the decoder threw " + e, e));
             return;
         }
         keepRemainder(buf);
@@ -250,6 +248,19 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
         if (left <= options.inboundLowWater() && readPaused && resumePosted.compareAndSet(false, true)) {
             loop.execute(this::resumeReading);
         }
+    }
+
+    /**
+     * Stops reading for good and closes through the handler's mailbox, after the frames decoded
+     * before the bad bytes: their answers are written before the close.
+     */
+    private void decodingFailed(CloseReason reason) {
+        keepRemainder(null);
+        peerEof = true; // reads no more: resumeReading must not turn OP_READ back on
+        if (key.isValid()) {
+            key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
+        }
+        handler.tell(new ConnectionActor.Envelope(new ConnectionActor.CloseRequest(reason)));
     }
 
     private void onEndOfStream() {
