@@ -73,9 +73,9 @@ for s in $SIDES; do
 done
 
 summarise() {
-python3 - "$CSV" "$OUT" "$DURATION" <<'PY' | tee "$OUT/results.md"
+python3 - "$CSV" "$OUT" <<'PY' | tee "$OUT/results.md"
 import csv, os, statistics, sys
-path, out, duration = sys.argv[1], sys.argv[2], float(sys.argv[3])
+path, out = sys.argv[1], sys.argv[2]
 rows = list(csv.DictReader(open(path))) if os.path.exists(path) else []
 SIDES = ("kabuki", "netty-nio", "netty-epoll")
 med = statistics.median
@@ -102,7 +102,8 @@ for c in conns:
                 print(f"| {s} | 0 of {n_all} | FAILED | | | | | | |")
             continue
         f = lambda k: [float(r[k]) for r in rs]
-        cpu = lambda k: (f"{med(f(k)):.0f} ms ({med(f(k)) / (duration * 1e3):.2f} cores)"
+        cores = lambda k: [float(r[k]) / (float(r["seconds"]) * 1e3) for r in rs]
+        cpu = lambda k: (f"{med(f(k)):.0f} ms ({med(cores(k)):.2f} cores)"
                          if all(v >= 0 for v in f(k)) else "-")
         print(f"| {s} | {len(rs)} of {n_all} | {med(f('rps')):,.0f} ({min(f('rps')):,.0f}–{max(f('rps')):,.0f}) "
               f"| {med(f('p50_us')):.0f} | {med(f('p99_us')):.0f} | {med(f('p999_us')):.0f} "
@@ -178,15 +179,18 @@ if [ "$SKIP_BUILD" != 1 ]; then
 fi
 [ -f "$JAR" ] || { echo "missing $JAR (build failed?)" >&2; exit 1; }
 KABUKI_CP=
+SKIPPED=
 if [ "$want_kabuki" = 1 ]; then
   if [ ! -f "$KABUKI_CLASS_FILE" ]; then
-    echo "kabuki EchoServer not built; skipping ($KABUKI_CLASS_FILE does not exist)"
-    SIDES=${SIDES//kabuki/}
+    SKIPPED="kabuki EchoServer not built; skipping ($KABUKI_CLASS_FILE does not exist)"
   elif [ ! -f "$KABUKI_CP_FILE" ]; then
-    echo "kabuki EchoServer: no $KABUKI_CP_FILE (run without SKIP_BUILD=1 once); skipping"
-    SIDES=${SIDES//kabuki/}
+    SKIPPED="kabuki EchoServer: no $KABUKI_CP_FILE (run once without SKIP_BUILD=1); skipping"
   else
     KABUKI_CP=$ROOT/examples/target/classes:$(cat "$KABUKI_CP_FILE")
+  fi
+  if [ -n "$SKIPPED" ]; then
+    echo "$SKIPPED"
+    SIDES=${SIDES//kabuki/}
   fi
 fi
 SIDES=$(echo $SIDES)
@@ -199,6 +203,7 @@ mkdir -p "$OUT"
   echo "java: $JAVA ($("$JAVA" -version 2>&1 | head -1))"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "settings: CONNS='$CONNS' ROUNDS=$ROUNDS WARMUP=$WARMUP DURATION=$DURATION SIDES='$SIDES'"
+  [ -z "$SKIPPED" ] || echo "$SKIPPED"
   echo "server JVM flags: $SERVER_JVM_FLAGS"
   echo "client JVM flags: $CLIENT_JVM_FLAGS; client selector threads: ${CLIENT_THREADS:-min(C, 2)}"
   echo "server threads: netty $NETTY_THREADS event loops (one group accepts and serves); kabuki its default"
@@ -238,6 +243,16 @@ proc_cpu_ms() {
   awk -v t="$CLK_TCK" '{ printf "%d", ($12 + $13) * 1000 / t }' <<<"$stat"
 }
 
+# listening_address <file>: host:port of the first complete "listening on host:port" line, or nothing
+# (read skips a last line the server has not finished writing: it has no newline yet)
+listening_address() {
+  local l
+  while IFS= read -r l; do
+    case "$l" in "listening on "*) echo "${l#listening on }"; return 0 ;; esac
+  done <"$1"
+  return 0
+}
+
 server_cmd() { # fills CMD for side $1
   # shellcheck disable=SC2206
   local flags=($SERVER_JVM_FLAGS)
@@ -273,13 +288,15 @@ run_one() {
   local load status=ok note="" line="" total=-1 stop=clean src="" crc=0 hostport waited
   load=$(cut -d' ' -f1 /proc/loadavg)
   server_cmd "$side"
+  # Created here, not only by the background job's redirection, which may run after the first read.
+  : >"$sout"; : >"$serr"
   "${CMD[@]}" >"$sout" 2>"$serr" &
   SERVER_PID=$!
   STARTED_PIDS+=("$SERVER_PID")
   hostport=
   waited=0
   while [ "$waited" -lt $((START_TIMEOUT * 10)) ]; do
-    hostport=$(sed -n 's/^listening on \(.*\)$/\1/p' "$sout" | head -1)
+    hostport=$(listening_address "$sout")
     [ -n "$hostport" ] && break
     alive "$SERVER_PID" || break
     sleep 0.1; waited=$((waited + 1))

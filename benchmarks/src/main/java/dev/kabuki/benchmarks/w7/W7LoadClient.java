@@ -55,6 +55,11 @@ import org.HdrHistogram.Histogram;
  * whole program: {@code warmup + duration + 9} seconds after main starts it prints
  * {@code W7 FAILED} and halts the JVM with exit code 1, whatever the server does.
  *
+ * <p>Threads: each {@link SelectorLoop} and its connections are written only by the loop's
+ * thread; main reads a loop's counts and histogram after {@link Thread#join()}, which orders
+ * them. The one shared mutable state is {@code FAILURE} (first failure wins, by CAS); every
+ * thread polls it at least every 100 ms and stops once it is set.
+ *
  * <p>The client must not be the bottleneck: its threads do nothing but select, read, compare
  * and write on preallocated direct buffers (no allocation per message), and the measured CPU
  * figure shows what it cost. The threads block in {@code select} (no spinning), as the servers'
