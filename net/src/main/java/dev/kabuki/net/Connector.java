@@ -13,7 +13,8 @@ import java.nio.channels.SocketChannel;
 final class Connector implements IoLoop.Selectable {
     /** What to do with the outcome; called once, on the loop thread. */
     interface Outcome {
-        void connected(SocketChannel channel);
+        /** Connected; {@code key} is the channel's registration on {@code loop} (null if none), to be reused. */
+        void connected(SocketChannel channel, IoLoop loop, SelectionKey key);
 
         void failed(Exception cause);
     }
@@ -60,7 +61,6 @@ final class Connector implements IoLoop.Selectable {
         }
         try {
             if (channel.finishConnect()) {
-                key.cancel(); // the connection registers again, as a connection, on its own loop
                 succeed();
             }
         } catch (IOException | RuntimeException e) {
@@ -83,7 +83,7 @@ final class Connector implements IoLoop.Selectable {
     private void succeed() {
         done = true;
         loop.unsweep(this);
-        outcome.connected(channel);
+        outcome.connected(channel, loop, key);
     }
 
     private void fail(Exception e) {
@@ -97,7 +97,7 @@ final class Connector implements IoLoop.Selectable {
         }
         IoDriver.closeQuietly(channel);
         Exception cause = e;
-        if (e instanceof IOException io && !(e instanceof ConnectException)) {
+        if (e instanceof IOException io && !String.valueOf(io.getMessage()).contains(target.toString())) {
             ConnectException ce = new ConnectException("connect to " + target + " failed: " + io.getMessage());
             ce.initCause(io);
             cause = ce;

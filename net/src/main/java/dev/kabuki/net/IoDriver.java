@@ -6,6 +6,7 @@ import dev.kabuki.actors.ActorSystem;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.Channel;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -79,14 +80,24 @@ final class IoDriver implements ActorSystem.Extension {
     <F> void startConnection(SocketChannel channel, Codec<F> codec, TcpOptions options, ConnectionOwner owner,
                              TcpConnectionImpl.HandlerSpawner spawner, Consumer<TcpConnectionImpl<F>> started,
                              Consumer<Exception> failed) {
-        IoLoop loop = nextLoop();
+        startConnection(channel, nextLoop(), null, codec, options, owner, spawner, started, failed);
+    }
+
+    /**
+     * Starts a connected channel as a connection on {@code loop}, reusing {@code key} (the
+     * channel's registration on that loop's selector) if it has one: a channel cannot register
+     * again on a selector until its cancelled key has been flushed by a select.
+     */
+    <F> void startConnection(SocketChannel channel, IoLoop loop, SelectionKey key, Codec<F> codec, TcpOptions options, ConnectionOwner owner,
+                             TcpConnectionImpl.HandlerSpawner spawner, Consumer<TcpConnectionImpl<F>> started,
+                             Consumer<Exception> failed) {
         Runnable start = () -> {
             TcpConnectionImpl<F> conn = null;
             try {
                 channel.configureBlocking(false);
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, options.tcpNoDelay());
                 conn = new TcpConnectionImpl<>(nextId(), channel, loop, codec, options, owner);
-                conn.start(spawner);
+                conn.start(spawner, key);
                 started.accept(conn);
             } catch (Exception e) {
                 closeQuietly(channel);

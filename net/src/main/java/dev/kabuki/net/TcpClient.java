@@ -6,6 +6,7 @@ import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.Promise;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.function.Function;
@@ -80,8 +81,8 @@ public final class TcpClient {
         IoLoop loop = driver.nextLoop();
         Connector connector = new Connector(channel, address, options, loop, new Connector.Outcome() {
             @Override
-            public void connected(SocketChannel ch) {
-                driver.startConnection(ch, codec, options, owner, spawner, result::complete, result::fail);
+            public void connected(SocketChannel ch, IoLoop on, SelectionKey key) {
+                driver.startConnection(ch, on, key, codec, options, owner, spawner, result::complete, result::fail);
             }
 
             @Override

@@ -114,9 +114,15 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
      *
      * @throws Exception the decoder, registration or spawn failed; the caller closes the channel
      */
-    void start(HandlerSpawner spawner) throws Exception {
+    void start(HandlerSpawner spawner, SelectionKey existing) throws Exception {
         decoder = codec.newDecoder();
-        key = loop.register(channel, 0, this);
+        if (existing != null) {
+            key = existing;
+            key.interestOps(0);
+            key.attach(this);
+        } else {
+            key = loop.register(channel, 0, this);
+        }
         lastFrameNanos = System.nanoTime();
         handler = spawner.spawn(this);
         owner.opened(this);
