@@ -1,0 +1,191 @@
+package dev.kabuki.net;
+
+import static dev.kabuki.net.TcpServerTest.ANY;
+import static dev.kabuki.net.TcpServerTest.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kabuki.actors.Actor;
+import dev.kabuki.actors.ActorContext;
+import dev.kabuki.actors.ActorRef;
+import dev.kabuki.actors.ActorSystem;
+import dev.kabuki.scheduler.JoinHandle;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(120)
+class TcpLifecycleTest {
+
+    static List<String> threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith(prefix)).toList();
+    }
+
+    @Test
+    void systemCloseWithLiveConnectionsRunsEveryOnStopClosesEverySocketAndLeavesNoThread() throws Exception {
+        AtomicInteger stopped = new AtomicInteger();
+        int n = 50;
+        List<LineClient> clients = new ArrayList<>();
+        ActorSystem system = ActorSystem.builder().threadNamePrefix("close-test").ioSelectors(2).build();
+        try {
+            TcpServer server = TcpServer.bind(system, ANY, Framing.lines(64), conn -> new Actor<TcpEvent<String>>() {
+                @Override
+                public void receive(ActorContext<TcpEvent<String>> ctx, TcpEvent<String> event) {
+                    if (event instanceof TcpEvent.Received<String>(String line)) {
+                        conn.write(line);
+                    }
+                }
+
+                @Override
+                public void onStop(ActorContext<TcpEvent<String>> ctx) {
+                    stopped.incrementAndGet();
+                }
+            });
+            for (int i = 0; i < n; i++) {
+                LineClient c = new LineClient(server.port());
+                clients.add(c);
+                c.send("hi\n");
+                assertThat(c.readLine()).isEqualTo("hi");
+            }
+            assertThat(threadsNamed("close-test-io-")).hasSize(2);
+        } finally {
+            system.close();
+        }
+        assertThat(system.whenTerminated().join().clean()).isTrue();
+        assertThat(stopped.get()).isEqualTo(n);
+        assertThat(threadsNamed("close-test")).isEmpty();
+        for (LineClient c : clients) {
+            assertThat(c.readLine()).isNull(); // each peer sees its connection end
+            c.close();
+        }
+    }
+
+    @Test
+    void aSystemThatNeverOpensASocketStartsNoIoThread() {
+        try (ActorSystem system = ActorSystem.builder().threadNamePrefix("no-io").build()) {
+            system.spawn(() -> 1).join();
+            assertThat(threadsNamed("no-io-io-")).isEmpty();
+        }
+    }
+
+    @Test
+    void aClientConnectsWithTheSameConnectionActorModel() throws Exception {
+        try (ActorSystem system = ActorSystem.builder().threadNamePrefix("client-test").build()) {
+            TcpServer server = TcpServer.bind(system, ANY, Framing.lines(64), conn -> (ctx, event) -> {
+                if (event instanceof TcpEvent.Received<String>(String line)) {
+                    conn.write(line.toUpperCase());
+                }
+            });
+            ConcurrentLinkedQueue<String> got = new ConcurrentLinkedQueue<>();
+            CountDownLatch two = new CountDownLatch(2);
+            JoinHandle<TcpConnection<String>> connecting = TcpClient.connect(system, server.address(),
+                    Framing.lines(64), conn -> (ctx, event) -> {
+                        if (event instanceof TcpEvent.Received<String>(String line)) {
+                            got.add(line);
+                            two.countDown();
+                        }
+                    });
+            TcpConnection<String> conn = connecting.join(Duration.ofSeconds(30));
+            assertThat(conn.isOpen()).isTrue();
+            assertThat(conn.remoteAddress().getPort()).isEqualTo(server.port());
+            conn.write("abc");
+            conn.write("def");
+            assertThat(two.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(got).containsExactly("ABC", "DEF");
+            conn.close();
+            await("closed", () -> conn.closeReason().isPresent());
+            assertThat(conn.closeReason().orElseThrow().kind()).isEqualTo(CloseReason.Kind.CLOSED_BY_HANDLER);
+            await("server side closed", () -> server.metrics().open() == 0);
+        }
+    }
+
+    @Test
+    void aRefusedConnectFailsTheHandleWithConnectException() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        } // closed: nothing listens there now
+        try (ActorSystem system = ActorSystem.builder().threadNamePrefix("refused-test").build()) {
+            JoinHandle<TcpConnection<String>> h = TcpClient.connect(system, new InetSocketAddress("127.0.0.1", port),
+                    Framing.lines(64), conn -> (ctx, event) -> { });
+            assertThatThrownBy(() -> h.join(Duration.ofSeconds(30))).cause()
+                    .isInstanceOf(ConnectException.class).hasMessageContaining("connect to /127.0.0.1:" + port);
+        }
+    }
+
+    @Test
+    void anUnresolvedAddressIsRefusedAtOnce() {
+        try (ActorSystem system = ActorSystem.builder().threadNamePrefix("unresolved-test").build()) {
+            assertThatThrownBy(() -> TcpClient.connect(system, InetSocketAddress.createUnresolved("example.invalid", 1),
+                    Framing.lines(64), conn -> (ctx, event) -> { }))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unresolved address");
+        }
+    }
+
+    sealed interface ProxyMsg permits Net, Answer {
+    }
+
+    record Net(TcpEvent<String> event) implements ProxyMsg {
+    }
+
+    record Answer(String text) implements ProxyMsg {
+    }
+
+    record Shout(String text, ActorRef<String> replyTo) {
+    }
+
+    /** A handler with its own message type: asks another actor per line, answers from the piped reply. */
+    record Proxy(TcpConnection<String> conn, ActorRef<Shout> shouter) implements Actor<ProxyMsg> {
+        @Override
+        public void receive(ActorContext<ProxyMsg> ctx, ProxyMsg msg) {
+            switch (msg) {
+                case Net(TcpEvent.Received<String>(String line)) ->
+                        ctx.<Shout, String>ask(shouter, replyTo -> new Shout(line, replyTo), Duration.ofSeconds(10),
+                                (String text, Throwable err) -> new Answer(err == null ? text : "error " + err));
+                case Net n -> { }
+                case Answer(String text) -> conn.write(text);
+            }
+        }
+    }
+
+    @Test
+    void aHandlerWithItsOwnMessageTypeAsksOtherActorsAndAnswersFromThePipedReply() throws Exception {
+        try (ActorSystem system = ActorSystem.builder().threadNamePrefix("adapter-test").build()) {
+            ActorRef<Shout> shouter = system.spawnActor("shouter",
+                    () -> (ctx, s) -> s.replyTo().tell(s.text().toUpperCase() + "!"));
+            TcpServer server = TcpServer.bind(system, ANY, Framing.lines(64),
+                    conn -> new Proxy(conn, shouter), Net::new, TcpOptions.defaults());
+            try (LineClient c = new LineClient(server.port())) {
+                c.send("hey\n");
+                assertThat(c.readLine()).isEqualTo("HEY!");
+            }
+        }
+    }
+
+    @Test
+    void theCurrentThreadFlavourServesConnectionsInsideBlockOn() throws Exception {
+        try (ActorSystem system = ActorSystem.builder().threadNamePrefix("ct-test")
+                .flavor(ActorSystem.Flavor.CURRENT_THREAD).build()) {
+            TcpServer server = TcpServer.bind(system, ANY, Framing.lines(64), conn -> (ctx, event) -> {
+                if (event instanceof TcpEvent.Received<String>(String line)) {
+                    conn.write("ct " + line);
+                }
+            });
+            try (LineClient c = new LineClient(server.port())) {
+                c.send("one\n");
+                JoinHandle<String> reply = system.spawnBlocking(c::readLine);
+                assertThat(system.blockOn(() -> reply.join())).isEqualTo("ct one");
+            }
+        }
+    }
+}
