@@ -53,7 +53,7 @@ if [ "$SKIP_BUILD" != 1 ]; then
   echo "== building examples and writing its run-time class path"
   # shellcheck disable=SC2086
   (cd "$ROOT" && mvn -q -B $MVN_FLAGS -pl examples -am package dependency:build-classpath \
-      -Dmdep.includeScope=runtime -Dmdep.outputFile=target/runtime.classpath \
+      -DincludeScope=runtime -Dmdep.outputFile=target/runtime.classpath \
       -DskipTests -Dmaven.javadoc.skip)
 fi
 [ -f "$CP_FILE" ] || { echo "missing $CP_FILE: run once without SKIP_BUILD=1" >&2; exit 1; }

@@ -170,7 +170,7 @@ if [ "$SKIP_BUILD" != 1 ]; then
     # file lands in each module's target/, so examples/target/runtime.classpath is examples' own.
     # shellcheck disable=SC2086
     if ! (cd "$ROOT" && mvn -q -B $MVN_FLAGS -pl examples -am package dependency:build-classpath \
-          -Dmdep.includeScope=runtime -Dmdep.outputFile=target/runtime.classpath \
+          -DincludeScope=runtime -Dmdep.outputFile=target/runtime.classpath \
           -DskipTests -Dmaven.javadoc.skip); then
       echo "!! building examples failed: the kabuki side will be skipped" >&2
       rm -f "$KABUKI_CP_FILE"

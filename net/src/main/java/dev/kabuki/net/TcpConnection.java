@@ -71,6 +71,18 @@ public interface TcpConnection<F> {
      */
     void shutdownOutput();
 
+    /**
+     * Stops reading from the peer until {@link #resumeReading()}, whatever the inbound credit
+     * (Netty's {@code autoRead(false)}): TCP then pushes back on the peer. An echo-like handler
+     * calls it on {@link TcpEvent.Unwritable} and resumes on {@link TcpEvent.Writable}, so a peer
+     * that sends without reading is slowed down instead of reaching the outbound limit. Frames
+     * already read are still delivered. Idempotent.
+     */
+    void suspendReading();
+
+    /** Reads again after {@link #suspendReading()} (if the inbound credit allows). Idempotent. */
+    void resumeReading();
+
     /** Whether the connection is open and accepting writes. */
     boolean isOpen();
 

@@ -82,6 +82,8 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
     private ByteBuffer cumulation;
     private final AtomicInteger unprocessed = new AtomicInteger();
     private volatile boolean readPaused;
+    /** Reading suspended by the handler ({@link #suspendReading()}); loop thread only. */
+    private boolean readSuspended;
     private final AtomicBoolean resumePosted = new AtomicBoolean();
     private long lastFrameNanos;
 
@@ -127,7 +129,7 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
         handler = spawner.spawn(this);
         owner.opened(this);
         handler.tell(ConnectionActor.Envelope.CONNECTED);
-        key.interestOps(SelectionKey.OP_READ);
+        updateReadInterest();
         if (options.idleTimeout().isPositive()) {
             loop.sweep(this);
         }
@@ -229,30 +231,55 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
 
     private void pauseReading() {
         readPaused = true;
-        if (key.isValid()) {
-            key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
-        }
+        updateReadInterest();
         if (unprocessed.get() <= options.inboundLowWater()) { // the handler caught up meanwhile
-            resumeReading();
+            resumeAfterCredit();
         }
     }
 
     /** Loop thread: reads again if paused and the handler is at or below the low-water mark. */
-    private void resumeReading() {
+    private void resumeAfterCredit() {
         resumePosted.set(false);
-        if (readPaused && unprocessed.get() <= options.inboundLowWater() && state.get() != CLOSED && !peerEof) {
+        if (readPaused && unprocessed.get() <= options.inboundLowWater()) {
             readPaused = false;
-            if (key.isValid()) {
-                key.interestOps(key.interestOps() | SelectionKey.OP_READ);
-            }
+            updateReadInterest();
         }
+    }
+
+    /** Loop thread: OP_READ on exactly when no pause, suspension or end of input stops reading. */
+    private void updateReadInterest() {
+        if (key == null || !key.isValid() || state.get() == CLOSED) {
+            return;
+        }
+        boolean read = !readPaused && !readSuspended && !peerEof;
+        int ops = key.interestOps();
+        int wanted = read ? ops | SelectionKey.OP_READ : ops & ~SelectionKey.OP_READ;
+        if (wanted != ops) {
+            key.interestOps(wanted);
+        }
+    }
+
+    @Override
+    public void suspendReading() {
+        loop.execute(() -> {
+            readSuspended = true;
+            updateReadInterest();
+        });
+    }
+
+    @Override
+    public void resumeReading() {
+        loop.execute(() -> {
+            readSuspended = false;
+            updateReadInterest();
+        });
     }
 
     /** Handler thread: one {@link TcpEvent.Received} processed. */
     void frameProcessed() {
         int left = unprocessed.decrementAndGet();
         if (left <= options.inboundLowWater() && readPaused && resumePosted.compareAndSet(false, true)) {
-            loop.execute(this::resumeReading);
+            loop.execute(this::resumeAfterCredit);
         }
     }
 
@@ -262,18 +289,14 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
      */
     private void decodingFailed(CloseReason reason) {
         keepRemainder(null);
-        peerEof = true; // reads no more: resumeReading must not turn OP_READ back on
-        if (key.isValid()) {
-            key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
-        }
+        peerEof = true; // reads no more: nothing may turn OP_READ back on
+        updateReadInterest();
         handler.tell(new ConnectionActor.Envelope(new ConnectionActor.CloseRequest(reason)));
     }
 
     private void onEndOfStream() {
-        peerEof = true;
-        if (key.isValid()) {
-            key.interestOps(key.interestOps() & ~SelectionKey.OP_READ); // level-triggered: EOF would be reported for ever
-        }
+        peerEof = true; // level-triggered: EOF would be reported for ever unless OP_READ goes
+        updateReadInterest();
         if (state.get() == OUTPUT_SHUT && outputShutDone) {
             closeNow(CloseReason.of(CloseReason.Kind.PEER_CLOSED, "both sides shut their output"), false);
             return;

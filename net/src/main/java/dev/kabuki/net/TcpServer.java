@@ -85,11 +85,13 @@ public final class TcpServer implements AutoCloseable {
             listener.bind(requested, options.backlog());
             listener.configureBlocking(false);
             this.address = (InetSocketAddress) listener.getLocalAddress();
-        } catch (IOException e) {
+        } catch (IOException | java.nio.channels.UnresolvedAddressException e) {
             if (listener != null) {
                 IoDriver.closeQuietly(listener);
             }
-            throw new UncheckedIOException("cannot bind a TCP server to " + requested + ": " + e.getMessage(), e);
+            IOException io = e instanceof IOException ioe ? ioe
+                    : new java.net.UnknownHostException("unresolved address " + requested);
+            throw new UncheckedIOException("cannot bind a TCP server to " + requested + ": " + io.getMessage(), io);
         }
         this.label = "tcp-server-" + address.getPort();
         this.spawner = driver.spawner(options, factory, adapter);

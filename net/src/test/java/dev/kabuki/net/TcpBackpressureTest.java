@@ -239,6 +239,65 @@ class TcpBackpressureTest {
         }
     }
 
+    @Test
+    void aHandlerThatSuspendsReadingWhileUnwritableHoldsBackAPeerThatSendsWithoutReading() throws Exception {
+        // The limit must hold what is already on its way when the handler suspends: up to
+        // inboundHighWater chunks of readBufferSize bytes each (16 x 16 KiB), plus the high mark.
+        TcpOptions options = TcpOptions.defaults().withOutboundLimits(16 << 10, 32 << 10, 1 << 20,
+                TcpOptions.OutboundOverflow.CLOSE).withInboundWaterMarks(4, 16).withReadBufferSize(16 << 10);
+        AtomicLong maxQueued = new AtomicLong();
+        TcpServer server = TcpServer.bind(system, ANY, Framing.raw(), conn -> (ctx, event) -> {
+            switch (event) {
+                case TcpEvent.Received<ByteBuffer>(ByteBuffer chunk) -> {
+                    conn.write(chunk);
+                    maxQueued.accumulateAndGet(conn.queuedBytes(), Math::max);
+                }
+                case TcpEvent.Unwritable<ByteBuffer> full -> conn.suspendReading();
+                case TcpEvent.Writable<ByteBuffer> drained -> conn.resumeReading();
+                default -> { }
+            }
+        }, options);
+        try (Socket peer = smallWindowPeer(server.port())) {
+            // send 64 MiB without reading: far more than the limit and the kernel buffers hold
+            java.io.OutputStream out = peer.getOutputStream();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                byte[] block = new byte[64 << 10];
+                try {
+                    for (int i = 0; i < 1024; i++) {
+                        out.write(block);
+                    }
+                } catch (IOException e) {
+                    // the test fails below if the server closed us
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!(server.metrics().bytesIn() > 0 && stalled(server))) {
+                assertThat(System.nanoTime()).as("the peer's writes stall").isLessThan(deadline);
+            }
+            assertThat(writer.isAlive()).as("the writer is held back").isTrue();
+            assertThat(server.metrics().closed(CloseReason.Kind.OUTBOUND_OVERFLOW)).isZero();
+            // now read everything: the echo resumes and all 64 MiB come back
+            InputStream in = peer.getInputStream();
+            long got = 0;
+            byte[] buf = new byte[64 << 10];
+            while (got < (64L << 20)) {
+                int n = in.read(buf);
+                assertThat(n).isPositive();
+                got += n;
+            }
+            writer.join();
+        }
+        assertThat(maxQueued.get()).isLessThanOrEqualTo(1 << 20);
+        assertThat(server.metrics().closed(CloseReason.Kind.OUTBOUND_OVERFLOW)).isZero();
+    }
+
+    /** Whether the server's input has stopped moving for 300 ms (the peer is held back). */
+    private static boolean stalled(TcpServer server) throws InterruptedException {
+        long before = server.metrics().bytesIn();
+        Thread.sleep(300); // observing that nothing moves takes a window of time by definition
+        return server.metrics().bytesIn() == before;
+    }
+
     private static ByteBuffer newFrame() {
         ByteBuffer frame = ByteBuffer.allocate(4 + 1000);
         frame.putInt(1000).position(frame.capacity()).flip();

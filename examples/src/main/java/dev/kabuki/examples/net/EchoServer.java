@@ -21,10 +21,11 @@ import java.nio.ByteBuffer;
  * prints {@code listening on <ip>:<port>} on stdout and runs until SIGINT or SIGTERM (see
  * {@link ServerProcess} for the exit statuses). Try it with {@code nc 127.0.0.1 <port>}.
  *
- * <p>Backpressure: a client that sends without reading gets its echoes queued on the server up to
- * {@link TcpOptions#outboundLimit()} (4 MiB by default) and is then disconnected
- * ({@code OUTBOUND_OVERFLOW}). Reading is paused while the handler has
- * {@link TcpOptions#inboundHighWater()} chunks it has not echoed yet.
+ * <p>Backpressure, both ways: reading is paused while the handler has
+ * {@link TcpOptions#inboundHighWater()} chunks it has not echoed yet, and the handler suspends
+ * reading while its echoes are not being read ({@link TcpEvent.Unwritable}, until
+ * {@link TcpEvent.Writable}), so a client that sends without reading is held back by TCP rather
+ * than making the server queue its echoes.
  */
 public final class EchoServer {
     private EchoServer() {
@@ -34,8 +35,12 @@ public final class EchoServer {
     record Echo(TcpConnection<ByteBuffer> conn) implements Actor<TcpEvent<ByteBuffer>> {
         @Override
         public void receive(ActorContext<TcpEvent<ByteBuffer>> ctx, TcpEvent<ByteBuffer> event) {
-            if (event instanceof TcpEvent.Received<ByteBuffer>(ByteBuffer chunk)) {
-                conn.write(chunk); // false only once the connection is closing: nothing left to do
+            switch (event) {
+                case TcpEvent.Received<ByteBuffer>(ByteBuffer chunk) ->
+                        conn.write(chunk); // false only once the connection is closing: nothing left to do
+                case TcpEvent.Unwritable<ByteBuffer> full -> conn.suspendReading();
+                case TcpEvent.Writable<ByteBuffer> drained -> conn.resumeReading();
+                default -> { }
             }
         }
     }
@@ -51,10 +56,19 @@ public final class EchoServer {
         return TcpServer.bind(system, ServerProcess.bindAddress(host, port), Framing.raw(), Echo::new, options);
     }
 
+    /**
+     * The echo server's options: the defaults, with at most 32 unechoed chunks per connection, so
+     * that what is already read when the handler suspends reading (32 chunks of at most 64 KiB)
+     * stays well below the 4 MiB outbound limit.
+     */
+    public static TcpOptions options() {
+        return TcpOptions.defaults().withInboundWaterMarks(8, 32);
+    }
+
     /** Runs the server until the process is signalled; see the class comment for the flags. */
     public static void main(String[] argv) {
         ServerArgs args = ServerArgs.parseOrExit("EchoServer", argv);
         ServerProcess.run("EchoServer", args,
-                (system, a) -> start(system, a.host(), a.port(), TcpOptions.defaults()));
+                (system, a) -> start(system, a.host(), a.port(), options()));
     }
 }
