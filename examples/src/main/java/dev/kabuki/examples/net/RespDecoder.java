@@ -79,8 +79,11 @@ final class RespDecoder implements Codec.Decoder<RespFrame> {
                 if (count == NEED_MORE) {
                     return null;
                 }
+                if (count == TOO_LONG) {
+                    return fail(in, "too big mbulk count string");
+                }
                 if (count == INVALID || count > limits.maxArrayLength()) {
-                    return fail(in, count == TOO_LONG ? "too big mbulk count string" : "invalid multibulk length");
+                    return fail(in, "invalid multibulk length");
                 }
                 if (count > 0) { // *0 and *-1 are empty requests, skipped as Redis does
                     argsOwed = (int) count;
@@ -285,6 +288,7 @@ final class RespDecoder implements Codec.Decoder<RespFrame> {
 
     private RespRequest.ProtocolError fail(ByteBuffer in, String message) {
         failed = true;
+        lineScanned = 0;
         args = null;
         bulk = null;
         in.position(in.limit());
