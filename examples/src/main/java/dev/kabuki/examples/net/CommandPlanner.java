@@ -48,6 +48,8 @@ final class CommandPlanner {
         spec("decr", 2, List.of("write", "denyoom", "fast"), 1, 1, 1);
         spec("incrby", 3, List.of("write", "denyoom", "fast"), 1, 1, 1);
         spec("decrby", 3, List.of("write", "denyoom", "fast"), 1, 1, 1);
+        spec("ttl", 2, List.of("readonly", "fast"), 1, 1, 1);
+        spec("pttl", 2, List.of("readonly", "fast"), 1, 1, 1);
         spec("strlen", 2, List.of("readonly", "fast"), 1, 1, 1);
         spec("mget", -2, List.of("readonly", "fast"), 1, -1, 1);
         spec("mset", -3, List.of("write", "denyoom"), 1, -1, 2);
@@ -98,6 +100,7 @@ final class CommandPlanner {
             case "echo" -> reply(new RespReply.Bulk(c.arg(1)));
             case "get" -> single(new ShardOp.Get(key(c, 1)));
             case "strlen" -> single(new ShardOp.Strlen(key(c, 1)));
+            case "ttl", "pttl" -> single(new ShardOp.Ttl(key(c, 1), name.equals("pttl")));
             case "set" -> set(c);
             case "incr" -> single(new ShardOp.IncrBy(key(c, 1), 1));
             case "decr" -> single(new ShardOp.IncrBy(key(c, 1), -1));
@@ -468,6 +471,7 @@ final class CommandPlanner {
         BinaryKey k = switch (op) {
             case ShardOp.Get g -> g.key();
             case ShardOp.Strlen s -> s.key();
+            case ShardOp.Ttl t -> t.key();
             case ShardOp.Set s -> s.key();
             case ShardOp.IncrBy i -> i.key();
             default -> throw new IllegalArgumentException("not a single-key op: " + op);

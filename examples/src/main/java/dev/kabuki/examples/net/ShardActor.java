@@ -113,6 +113,17 @@ final class ShardActor implements Actor<ShardMsg> {
                 Keyspace.Entry e = keyspace.get(s.key(), now);
                 yield RespReply.integer(e == null ? 0 : e.value().length);
             }
+            case ShardOp.Ttl t -> {
+                Keyspace.Entry e = keyspace.get(t.key(), now);
+                if (e == null) {
+                    yield RespReply.integer(-2);
+                }
+                if (e.expireAt() == Keyspace.NEVER) {
+                    yield RespReply.integer(-1);
+                }
+                long left = e.expireAt() - now;
+                yield RespReply.integer(t.millis() ? left : (left + 500) / 1000);
+            }
             case ShardOp.Exists x -> {
                 long n = 0;
                 for (BinaryKey k : x.keys()) {

@@ -21,6 +21,14 @@ sealed interface ShardOp {
     record Strlen(BinaryKey key) implements ShardOp {
     }
 
+    /**
+     * TTL / PTTL: the time left, -1 without a deadline, -2 if missing.
+     *
+     * @param millis PTTL (milliseconds) rather than TTL (seconds, rounded)
+     */
+    record Ttl(BinaryKey key, boolean millis) implements ShardOp {
+    }
+
     /** EXISTS over this shard's keys (repeats counted): how many exist. */
     record Exists(List<BinaryKey> keys) implements ShardOp {
     }
