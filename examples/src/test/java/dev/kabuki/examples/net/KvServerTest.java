@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -139,6 +140,17 @@ class KvServerTest {
         assertThat(j.clientSetname("tester")).isEqualTo("OK");
         assertThat(j.clientGetname()).isEqualTo("tester");
         assertThat(j.select(0)).isEqualTo("OK");
+    }
+
+    @Test
+    void aClientThatTriesResp3FirstFallsBackToResp2() {
+        KvServer.Running server = start(newSystem(), FsyncPolicy.EVERYSEC);
+        // RedisClient negotiates: HELLO 3, then on "unknown command" RESP2; then CLIENT SETINFO.
+        try (RedisClient client = RedisClient.create("127.0.0.1", server.port())) {
+            assertThat(client.set("negotiated", "resp2")).isEqualTo("OK");
+            assertThat(client.get("negotiated")).isEqualTo("resp2");
+            assertThat(client.incr("negotiated-counter")).isEqualTo(1);
+        }
     }
 
     @Test
