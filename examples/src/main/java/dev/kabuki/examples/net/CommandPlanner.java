@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
 /**
@@ -105,8 +107,8 @@ final class CommandPlanner {
             case "incr" -> single(new ShardOp.IncrBy(key(c, 1), 1));
             case "decr" -> single(new ShardOp.IncrBy(key(c, 1), -1));
             case "incrby", "decrby" -> incrBy(c, name.equals("decrby"));
-            case "del" -> perShard(c, 1, 1, ShardOp.Del::new, parts -> new ReplyGather.SumOfIntegers(parts));
-            case "exists" -> perShard(c, 1, 1, ShardOp.Exists::new, parts -> new ReplyGather.SumOfIntegers(parts));
+            case "del" -> perShard(c, ShardOp.Del::new, ReplyGather.SumOfIntegers::new);
+            case "exists" -> perShard(c, ShardOp.Exists::new, ReplyGather.SumOfIntegers::new);
             case "mget" -> mget(c);
             case "mset" -> mset(c);
             case "dbsize" -> everyShard(new ShardOp.DbSize(), new ReplyGather.SumOfIntegers(shardCount));
@@ -291,18 +293,17 @@ final class CommandPlanner {
             keys.get(s).add(k);
             values.get(s).add(c.arg(i + 1));
         }
-        return split(keys, (s, k) -> new ShardOp.MSet(k, values.get(s)), parts -> new ReplyGather.AllOk(parts));
+        return split(keys, (s, k) -> new ShardOp.MSet(k, values.get(s)), ReplyGather.AllOk::new);
     }
 
-    /** DEL and EXISTS: keys from {@code first} on, every {@code step}, grouped by shard. */
-    private Plan perShard(RespRequest.Command c, int first, int step,
-                          java.util.function.Function<List<BinaryKey>, ShardOp> op,
-                          java.util.function.IntFunction<ReplyGather> gather) {
+    /** DEL and EXISTS: every argument is a key; one op per shard with keys. */
+    private Plan perShard(RespRequest.Command c, Function<List<BinaryKey>, ShardOp> op,
+                          IntFunction<ReplyGather> gather) {
         List<List<BinaryKey>> keys = new ArrayList<>(shardCount);
         for (int s = 0; s < shardCount; s++) {
             keys.add(null);
         }
-        for (int i = first; i < c.argc(); i += step) {
+        for (int i = 1; i < c.argc(); i++) {
             BinaryKey k = key(c, i);
             int s = k.shard(shardCount);
             if (keys.get(s) == null) {
@@ -319,7 +320,7 @@ final class CommandPlanner {
 
     /** One op per shard with keys: a single plan if only one shard has any, else a scatter. */
     private static Plan split(List<List<BinaryKey>> keysByShard, OpOfShard op,
-                              java.util.function.IntFunction<ReplyGather> gather) {
+                              IntFunction<ReplyGather> gather) {
         int parts = 0;
         int only = -1;
         for (int s = 0; s < keysByShard.size(); s++) {

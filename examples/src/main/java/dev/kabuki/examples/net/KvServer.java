@@ -103,26 +103,32 @@ public final class KvServer {
                     RespLimits.defaults(), Duration.ofMillis(100), System::currentTimeMillis, "kv");
         }
 
+        /** A copy listening on host {@code h}. */
         public Config withHost(String h) {
             return new Config(h, port, dataDir, fsync, shards, limits, sweepInterval, clock, name);
         }
 
+        /** A copy listening on port {@code p} (0: any free port). */
         public Config withPort(int p) {
             return new Config(host, p, dataDir, fsync, shards, limits, sweepInterval, clock, name);
         }
 
+        /** A copy with fsync policy {@code f}. */
         public Config withFsync(FsyncPolicy f) {
             return new Config(host, port, dataDir, f, shards, limits, sweepInterval, clock, name);
         }
 
+        /** A copy with {@code n} shards. */
         public Config withShards(int n) {
             return new Config(host, port, dataDir, fsync, n, limits, sweepInterval, clock, name);
         }
 
+        /** A copy with the client limits {@code l}. */
         public Config withLimits(RespLimits l) {
             return new Config(host, port, dataDir, fsync, shards, l, sweepInterval, clock, name);
         }
 
+        /** A copy whose actors are named after {@code n}. */
         public Config withName(String n) {
             return new Config(host, port, dataDir, fsync, shards, limits, sweepInterval, clock, n);
         }
@@ -217,7 +223,7 @@ public final class KvServer {
         try {
             Files.createDirectories(config.dataDir());
             long now = config.clock().getAsLong();
-            replay = JournalReplay.replay(journalFile, record -> apply(record, keyspaces, now));
+            replay = JournalReplay.replay(journalFile, new KeyspaceRestorer(keyspaces, now));
             file = JournalFile.open(journalFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot use the journal " + journalFile + ": " + e.getMessage(), e);
@@ -264,34 +270,6 @@ public final class KvServer {
     private static TcpOptions tcpOptions() {
         return TcpOptions.defaults().withOutboundLimits(256 << 10, 1 << 20, 1L << 30,
                 TcpOptions.OutboundOverflow.CLOSE);
-    }
-
-    private static void apply(JournalRecord record, Keyspace[] keyspaces, long now) {
-        int n = keyspaces.length;
-        switch (record) {
-            case JournalRecord.Put p -> {
-                BinaryKey key = new BinaryKey(p.key());
-                Keyspace ks = keyspaces[key.shard(n)];
-                if (p.expireAt() != Keyspace.NEVER && p.expireAt() <= now) {
-                    ks.remove(key, now);
-                } else {
-                    ks.put(key, p.value(), p.expireAt(), now);
-                }
-            }
-            case JournalRecord.Delete d -> {
-                BinaryKey key = new BinaryKey(d.key());
-                keyspaces[key.shard(n)].remove(key, now);
-            }
-            case JournalRecord.FlushShard f -> {
-                if (f.shardCount() == n) {
-                    keyspaces[f.shard()].clear();
-                } else {
-                    for (Keyspace ks : keyspaces) {
-                        ks.removeIf(key -> key.shard(f.shardCount()) == f.shard());
-                    }
-                }
-            }
-        }
     }
 
     private static void closeQuietly(JournalFile file) {
