@@ -2,77 +2,26 @@ package dev.kabuki.examples.net;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
 /**
- * Turns a command into a {@link Plan}: checks its name, arity and options (with Redis's error
- * replies, word for word), answers the commands that need no data, and splits the rest over the
- * shards that own their keys. Immutable and shared by every connection of a server; the only
- * state it touches is the calling connection's {@link ClientState}.
+ * Turns a command into a {@link Plan}: checks its name and arity ({@link CommandTable}) and its
+ * options, with Redis's error replies word for word; answers the commands that need no data
+ * (PING, ECHO, COMMAND, CLIENT, CONFIG GET, SELECT, QUIT); and hands the rest to the
+ * {@link ShardRouter}. Immutable and shared by every connection of a server; the only state it
+ * touches is the calling connection's {@link ClientState}.
  */
 final class CommandPlanner {
-
-    /**
-     * A command as {@code COMMAND INFO} describes it.
-     *
-     * @param arity    Redis's convention: n means exactly n arguments (the name included), -n at least n
-     * @param firstKey position of the first key (0: none), lastKey of the last (-1: the last argument), step between keys
-     */
-    private record Spec(String name, int arity, List<String> flags, int firstKey, int lastKey, int step) {
-        RespReply info() {
-            List<RespReply> flagReplies = new ArrayList<>();
-            for (String f : flags) {
-                flagReplies.add(new RespReply.SimpleString(f));
-            }
-            return new RespReply.Array(List.of(RespReply.bulk(name), RespReply.integer(arity),
-                    new RespReply.Array(flagReplies), RespReply.integer(firstKey), RespReply.integer(lastKey),
-                    RespReply.integer(step)));
-        }
-    }
-
-    private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
-
-    static {
-        spec("ping", -1, List.of("fast"), 0, 0, 0);
-        spec("echo", 2, List.of("fast"), 0, 0, 0);
-        spec("get", 2, List.of("readonly", "fast"), 1, 1, 1);
-        spec("set", -3, List.of("write", "denyoom"), 1, 1, 1);
-        spec("del", -2, List.of("write"), 1, -1, 1);
-        spec("exists", -2, List.of("readonly", "fast"), 1, -1, 1);
-        spec("incr", 2, List.of("write", "denyoom", "fast"), 1, 1, 1);
-        spec("decr", 2, List.of("write", "denyoom", "fast"), 1, 1, 1);
-        spec("incrby", 3, List.of("write", "denyoom", "fast"), 1, 1, 1);
-        spec("decrby", 3, List.of("write", "denyoom", "fast"), 1, 1, 1);
-        spec("ttl", 2, List.of("readonly", "fast"), 1, 1, 1);
-        spec("pttl", 2, List.of("readonly", "fast"), 1, 1, 1);
-        spec("strlen", 2, List.of("readonly", "fast"), 1, 1, 1);
-        spec("mget", -2, List.of("readonly", "fast"), 1, -1, 1);
-        spec("mset", -3, List.of("write", "denyoom"), 1, -1, 2);
-        spec("dbsize", 1, List.of("readonly", "fast"), 0, 0, 0);
-        spec("flushall", -1, List.of("write"), 0, 0, 0);
-        spec("command", -1, List.of("loading", "stale"), 0, 0, 0);
-        spec("client", -2, List.of("noscript", "loading", "stale"), 0, 0, 0);
-        spec("config", -2, List.of("admin", "noscript", "loading", "stale"), 0, 0, 0);
-        spec("select", 2, List.of("loading", "stale", "fast"), 0, 0, 0);
-        spec("quit", -1, List.of("noscript", "loading", "stale", "fast"), 0, 0, 0);
-    }
-
-    private static void spec(String name, int arity, List<String> flags, int firstKey, int lastKey, int step) {
-        SPECS.put(name, new Spec(name, arity, flags, firstKey, lastKey, step));
-    }
 
     private static final RespReply PONG = new RespReply.SimpleString("PONG");
     private static final RespReply NOT_AN_INTEGER = RespReply.err("value is not an integer or out of range");
     private static final RespReply SYNTAX_ERROR = RespReply.err("syntax error");
 
-    private final int shardCount;
+    private final ShardRouter router;
     private final LongSupplier clock;
     private final Map<String, String> config;
 
@@ -82,38 +31,37 @@ final class CommandPlanner {
      * @param config     what CONFIG GET reports (parameter name to value)
      */
     CommandPlanner(int shardCount, LongSupplier clock, Map<String, String> config) {
-        this.shardCount = shardCount;
+        this.router = new ShardRouter(shardCount);
         this.clock = clock;
         this.config = Map.copyOf(config);
     }
 
     Plan plan(RespRequest.Command c, ClientState client) {
         String name = c.name();
-        Spec spec = SPECS.get(name);
-        if (spec == null) {
+        if (!CommandTable.knows(name)) {
             return reply(unknownCommand(c));
         }
         int argc = c.argc();
-        if (spec.arity() > 0 ? argc != spec.arity() : argc < -spec.arity()) {
+        if (!CommandTable.arityAllows(name, argc)) {
             return reply(wrongArity(name));
         }
         return switch (name) {
             case "ping" -> argc == 1 ? reply(PONG) : argc == 2 ? reply(new RespReply.Bulk(c.arg(1))) : reply(wrongArity(name));
             case "echo" -> reply(new RespReply.Bulk(c.arg(1)));
-            case "get" -> single(new ShardOp.Get(key(c, 1)));
-            case "strlen" -> single(new ShardOp.Strlen(key(c, 1)));
-            case "ttl", "pttl" -> single(new ShardOp.Ttl(key(c, 1), name.equals("pttl")));
+            case "get" -> onKey(c, new ShardOp.Get(key(c, 1)));
+            case "strlen" -> onKey(c, new ShardOp.Strlen(key(c, 1)));
+            case "ttl", "pttl" -> onKey(c, new ShardOp.Ttl(key(c, 1), name.equals("pttl")));
             case "set" -> set(c);
-            case "incr" -> single(new ShardOp.IncrBy(key(c, 1), 1));
-            case "decr" -> single(new ShardOp.IncrBy(key(c, 1), -1));
+            case "incr" -> onKey(c, new ShardOp.IncrBy(key(c, 1), 1));
+            case "decr" -> onKey(c, new ShardOp.IncrBy(key(c, 1), -1));
             case "incrby", "decrby" -> incrBy(c, name.equals("decrby"));
-            case "del" -> perShard(c, ShardOp.Del::new, ReplyGather.SumOfIntegers::new);
-            case "exists" -> perShard(c, ShardOp.Exists::new, ReplyGather.SumOfIntegers::new);
-            case "mget" -> mget(c);
+            case "del" -> router.byShard(keys(c, 1), ShardOp.Del::new, ReplyGather.SumOfIntegers::new);
+            case "exists" -> router.byShard(keys(c, 1), ShardOp.Exists::new, ReplyGather.SumOfIntegers::new);
+            case "mget" -> router.mget(keys(c, 1));
             case "mset" -> mset(c);
-            case "dbsize" -> everyShard(new ShardOp.DbSize(), new ReplyGather.SumOfIntegers(shardCount));
+            case "dbsize" -> router.everyShard(new ShardOp.DbSize(), ReplyGather.SumOfIntegers::new);
             case "flushall" -> flushAll(c);
-            case "command" -> command(c);
+            case "command" -> reply(CommandTable.commandReply(c));
             case "client" -> client(c, client);
             case "config" -> config(c);
             case "select" -> select(c);
@@ -139,7 +87,7 @@ final class CommandPlanner {
         return RespReply.err("wrong number of arguments for '" + fullName + "' command");
     }
 
-    private static RespReply unknownSubcommand(String sub, String command) {
+    static RespReply unknownSubcommand(String sub, String command) {
         return RespReply.err("unknown subcommand '" + sub.substring(0, Math.min(sub.length(), 128)) + "'. Try "
                 + command.toUpperCase(Locale.ROOT) + " HELP.");
     }
@@ -208,7 +156,7 @@ final class CommandPlanner {
         }
         ShardOp.Condition condition = nx ? ShardOp.Condition.IF_MISSING
                 : xx ? ShardOp.Condition.IF_EXISTS : ShardOp.Condition.ALWAYS;
-        return single(new ShardOp.Set(key(c, 1), c.arg(2), expireAt, keepTtl, condition, get));
+        return onKey(c, new ShardOp.Set(key(c, 1), c.arg(2), expireAt, keepTtl, condition, get));
     }
 
     private static RespReply invalidExpire() {
@@ -227,134 +175,30 @@ final class CommandPlanner {
             }
             delta = -delta;
         }
-        return single(new ShardOp.IncrBy(key(c, 1), delta));
-    }
-
-    private Plan mget(RespRequest.Command c) {
-        int keys = c.argc() - 1;
-        BinaryKey[] all = new BinaryKey[keys];
-        int[] shardOf = new int[keys];
-        int[] counts = new int[shardCount];
-        for (int i = 0; i < keys; i++) {
-            all[i] = key(c, i + 1);
-            shardOf[i] = all[i].shard(shardCount);
-            counts[shardOf[i]]++;
-        }
-        int parts = 0;
-        for (int n : counts) {
-            parts += n > 0 ? 1 : 0;
-        }
-        if (parts == 1) {
-            return new Plan.Single(shardOf[0], new ShardOp.MGet(List.of(all)));
-        }
-        int[] partOfShard = new int[shardCount];
-        int[] shards = new int[parts];
-        int[][] positions = new int[parts][];
-        List<List<BinaryKey>> keyLists = new ArrayList<>(parts);
-        for (int s = 0, p = 0; s < shardCount; s++) {
-            if (counts[s] > 0) {
-                partOfShard[s] = p;
-                shards[p] = s;
-                positions[p] = new int[counts[s]];
-                keyLists.add(new ArrayList<>(counts[s]));
-                p++;
-            }
-        }
-        int[] filled = new int[parts];
-        for (int i = 0; i < keys; i++) {
-            int p = partOfShard[shardOf[i]];
-            positions[p][filled[p]++] = i;
-            keyLists.get(p).add(all[i]);
-        }
-        ShardOp[] ops = new ShardOp[parts];
-        for (int p = 0; p < parts; p++) {
-            ops[p] = new ShardOp.MGet(keyLists.get(p));
-        }
-        return new Plan.Scatter(shards, ops, new ReplyGather.MergeArrays(keys, positions));
+        return onKey(c, new ShardOp.IncrBy(key(c, 1), delta));
     }
 
     private Plan mset(RespRequest.Command c) {
         if ((c.argc() - 1) % 2 != 0) {
             return reply(wrongArity("mset"));
         }
-        List<List<BinaryKey>> keys = new ArrayList<>(shardCount);
-        List<List<byte[]>> values = new ArrayList<>(shardCount);
-        for (int s = 0; s < shardCount; s++) {
-            keys.add(null);
-            values.add(null);
+        int pairs = (c.argc() - 1) / 2;
+        BinaryKey[] keys = new BinaryKey[pairs];
+        byte[][] values = new byte[pairs][];
+        for (int i = 0; i < pairs; i++) {
+            keys[i] = key(c, 1 + 2 * i);
+            values[i] = c.arg(2 + 2 * i);
         }
-        for (int i = 1; i < c.argc(); i += 2) {
-            BinaryKey k = key(c, i);
-            int s = k.shard(shardCount);
-            if (keys.get(s) == null) {
-                keys.set(s, new ArrayList<>());
-                values.set(s, new ArrayList<>());
-            }
-            keys.get(s).add(k);
-            values.get(s).add(c.arg(i + 1));
-        }
-        return split(keys, (s, k) -> new ShardOp.MSet(k, values.get(s)), ReplyGather.AllOk::new);
+        return router.pairsByShard(keys, values);
     }
 
-    /** DEL and EXISTS: every argument is a key; one op per shard with keys. */
-    private Plan perShard(RespRequest.Command c, Function<List<BinaryKey>, ShardOp> op,
-                          IntFunction<ReplyGather> gather) {
-        List<List<BinaryKey>> keys = new ArrayList<>(shardCount);
-        for (int s = 0; s < shardCount; s++) {
-            keys.add(null);
+    /** Arguments {@code from} to the end, as keys. */
+    private static BinaryKey[] keys(RespRequest.Command c, int from) {
+        BinaryKey[] keys = new BinaryKey[c.argc() - from];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = key(c, from + i);
         }
-        for (int i = 1; i < c.argc(); i++) {
-            BinaryKey k = key(c, i);
-            int s = k.shard(shardCount);
-            if (keys.get(s) == null) {
-                keys.set(s, new ArrayList<>());
-            }
-            keys.get(s).add(k);
-        }
-        return split(keys, (s, k) -> op.apply(k), gather);
-    }
-
-    private interface OpOfShard {
-        ShardOp make(int shard, List<BinaryKey> keys);
-    }
-
-    /** One op per shard with keys: a single plan if only one shard has any, else a scatter. */
-    private static Plan split(List<List<BinaryKey>> keysByShard, OpOfShard op,
-                              IntFunction<ReplyGather> gather) {
-        int parts = 0;
-        int only = -1;
-        for (int s = 0; s < keysByShard.size(); s++) {
-            if (keysByShard.get(s) != null) {
-                parts++;
-                only = s;
-            }
-        }
-        if (parts == 1) {
-            return new Plan.Single(only, op.make(only, keysByShard.get(only)));
-        }
-        int[] shards = new int[parts];
-        ShardOp[] ops = new ShardOp[parts];
-        for (int s = 0, p = 0; s < keysByShard.size(); s++) {
-            if (keysByShard.get(s) != null) {
-                shards[p] = s;
-                ops[p] = op.make(s, keysByShard.get(s));
-                p++;
-            }
-        }
-        return new Plan.Scatter(shards, ops, gather.apply(parts));
-    }
-
-    private Plan everyShard(ShardOp op, ReplyGather gather) {
-        if (shardCount == 1) {
-            return new Plan.Single(0, op);
-        }
-        int[] shards = new int[shardCount];
-        ShardOp[] ops = new ShardOp[shardCount];
-        for (int s = 0; s < shardCount; s++) {
-            shards[s] = s;
-            ops[s] = op;
-        }
-        return new Plan.Scatter(shards, ops, gather);
+        return keys;
     }
 
     private Plan flushAll(RespRequest.Command c) {
@@ -367,52 +211,10 @@ final class CommandPlanner {
                 return reply(SYNTAX_ERROR);
             }
         }
-        return everyShard(new ShardOp.FlushAll(), new ReplyGather.AllOk(shardCount));
+        return router.everyShard(new ShardOp.FlushAll(), ReplyGather.AllOk::new);
     }
 
     // ------------------------------------------------------------------ connection and server commands
-
-    private Plan command(RespRequest.Command c) {
-        if (c.argc() == 1) {
-            List<RespReply> all = new ArrayList<>();
-            for (Spec s : SPECS.values()) {
-                all.add(s.info());
-            }
-            return reply(new RespReply.Array(all));
-        }
-        String sub = text(c.arg(1)).toLowerCase(Locale.ROOT);
-        switch (sub) {
-            case "count" -> {
-                return c.argc() == 2 ? reply(RespReply.integer(SPECS.size())) : reply(wrongArity("command|count"));
-            }
-            case "docs" -> {
-                return reply(RespReply.EMPTY_ARRAY); // no documentation: clients fall back to their own
-            }
-            case "info" -> {
-                List<RespReply> infos = new ArrayList<>();
-                if (c.argc() == 2) {
-                    for (Spec s : SPECS.values()) {
-                        infos.add(s.info());
-                    }
-                }
-                for (int i = 2; i < c.argc(); i++) {
-                    Spec s = SPECS.get(text(c.arg(i)).toLowerCase(Locale.ROOT));
-                    infos.add(s == null ? RespReply.NULL_BULK : s.info());
-                }
-                return reply(new RespReply.Array(infos));
-            }
-            case "list" -> {
-                List<RespReply> names = new ArrayList<>();
-                for (String n : SPECS.keySet()) {
-                    names.add(RespReply.bulk(n));
-                }
-                return reply(new RespReply.Array(names));
-            }
-            default -> {
-                return reply(unknownSubcommand(text(c.arg(1)), "command"));
-            }
-        }
-    }
 
     private Plan client(RespRequest.Command c, ClientState client) {
         String sub = text(c.arg(1)).toLowerCase(Locale.ROOT);
@@ -468,16 +270,9 @@ final class CommandPlanner {
 
     // ------------------------------------------------------------------ helpers
 
-    private Plan single(ShardOp op) {
-        BinaryKey k = switch (op) {
-            case ShardOp.Get g -> g.key();
-            case ShardOp.Strlen s -> s.key();
-            case ShardOp.Ttl t -> t.key();
-            case ShardOp.Set s -> s.key();
-            case ShardOp.IncrBy i -> i.key();
-            default -> throw new IllegalArgumentException("not a single-key op: " + op);
-        };
-        return new Plan.Single(k.shard(shardCount), op);
+    /** A single-key op on the shard of argument 1. */
+    private Plan onKey(RespRequest.Command c, ShardOp op) {
+        return router.one(new BinaryKey(c.arg(1)), op);
     }
 
     private static Plan reply(RespReply reply) {
