@@ -31,9 +31,11 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * KvServer --data DIR [--host 127.0.0.1] [--port 0] [--fsync always|everysec] [--shards N]
  * </pre>
- * It prints one line on standard output, {@code listening on <host>:<port>}, once it accepts
- * connections; everything else goes to the log. SIGINT and SIGTERM stop it cleanly (the journal
- * flushed, fsynced and closed). Bad flags: usage on standard error, exit code 2.
+ * It prints one line on standard output, {@code listening on <ip>:<port>} (the bound address),
+ * once it accepts connections; everything else goes to the log (standard error). SIGINT and
+ * SIGTERM stop it cleanly (the journal flushed, fsynced and closed; exit status 130 or 143).
+ * Bad flags: usage on standard error, exit code 2; {@code --help}: usage on standard output,
+ * exit code 0. It cannot start (the address is in use, the journal is not one): exit code 1.
  *
  * <h2>How a command travels</h2>
  * <ol>
@@ -282,6 +284,10 @@ public final class KvServer {
 
     /** Runs a server until SIGINT or SIGTERM. See the class comment for the flags. */
     public static void main(String[] args) {
+        if (KvServerFlags.asksForHelp(args)) {
+            System.out.println(KvServerFlags.USAGE);
+            return;
+        }
         Config config;
         try {
             config = KvServerFlags.parse(args);
@@ -306,7 +312,7 @@ public final class KvServer {
             running.close();
             system.close();
         }, "kv-stop"));
-        System.out.println("listening on " + config.host() + ":" + running.port());
+        System.out.println("listening on " + running.address().getHostString() + ":" + running.port());
         System.out.flush();
         system.whenTerminated().join();
     }

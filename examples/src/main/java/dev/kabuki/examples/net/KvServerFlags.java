@@ -87,6 +87,11 @@ final class KvServerFlags {
         return KvServer.Config.defaults(data).withHost(host).withPort(port).withFsync(fsync).withShards(shards);
     }
 
+    /** Whether the command line is {@code --help} or {@code -h}. */
+    static boolean asksForHelp(String[] args) {
+        return args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"));
+    }
+
     private static boolean isFlag(String name) {
         return switch (name) {
             case "--host", "--port", "--data", "--fsync", "--shards" -> true;

@@ -91,6 +91,14 @@ class KvServerMainTest {
     }
 
     @Test
+    void helpPrintsUsageOnStdoutAndExitsWith0() throws Exception {
+        Process p = launch("--help");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).startsWith("usage: KvServer");
+    }
+
+    @Test
     void sigtermStopsItCleanlyAfterOneLineOfOutputAndTheDataSurvives() throws Exception {
         Server first = startServer();
         try (Jedis j = new Jedis("127.0.0.1", first.port(), 10_000)) {
@@ -99,6 +107,7 @@ class KvServerMainTest {
         }
         first.process().toHandle().destroy(); // SIGTERM, leaving our ends of its pipes open
         assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(first.process().exitValue()).as("128 + SIGTERM").isEqualTo(143);
         assertThat(first.stdout().readLine()).as("nothing after the listening line").isNull();
         assertThat(stderrOf(0)).contains("stopping").doesNotContain("ERROR");
 
