@@ -153,15 +153,25 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
     }
 
     private void onReadable() {
+        int readSize = Math.min(options.readBufferSize(), IoDriver.LOOP_READ_BUFFER);
         ByteBuffer buf;
-        if (cumulation != null) {
-            if (!cumulation.hasRemaining()) {
-                cumulation = grow(cumulation);
+        if (cumulation != null && cumulation.position() > IoDriver.LOOP_READ_BUFFER / 2) {
+            // A large partial frame: read straight after it, with a whole read's room.
+            if (cumulation.remaining() < readSize) {
+                cumulation = grow(cumulation, cumulation.position() + readSize);
             }
             buf = cumulation;
         } else {
+            // A small partial frame (a pipelined request cut by the last read) is moved to the
+            // front of the shared buffer, so the read still gets a whole read's room.
             ByteBuffer shared = loop.readBuffer();
-            buf = shared.limit(Math.min(options.readBufferSize(), shared.capacity()));
+            int kept = 0;
+            if (cumulation != null) {
+                kept = cumulation.position();
+                shared.put(cumulation.flip());
+                cumulation = null;
+            }
+            buf = shared.limit(Math.min(kept + readSize, shared.capacity()));
         }
         int n;
         try {
@@ -175,6 +185,9 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
             return;
         }
         if (n == 0) {
+            if (buf != cumulation) {
+                keepRemainder(buf.flip()); // bytes moved to the shared buffer above stay kept
+            }
             return;
         }
         owner.bytesIn(n);
@@ -210,15 +223,16 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
             cumulation.compact();
             return;
         }
-        ByteBuffer kept = ByteBuffer.allocate(Math.max(1024, Integer.highestOneBit(buf.remaining()) << 1));
+        ByteBuffer kept = ByteBuffer.allocate(buf.remaining());
         kept.put(buf);
-        cumulation = kept; // in write mode: the next read appends after the kept bytes
+        cumulation = kept; // in write mode, full: the next read moves or grows it
     }
 
-    private static ByteBuffer grow(ByteBuffer full) {
-        ByteBuffer bigger = ByteBuffer.allocate(full.capacity() * 2);
-        full.flip();
-        bigger.put(full);
+    /** A copy of {@code buf}'s kept bytes with room for at least {@code capacity} (doubling, to stay amortised). */
+    private static ByteBuffer grow(ByteBuffer buf, int capacity) {
+        ByteBuffer bigger = ByteBuffer.allocate(Math.max(capacity, buf.capacity() * 2));
+        buf.flip();
+        bigger.put(buf);
         return bigger;
     }
 

@@ -422,4 +422,44 @@ class TcpServerTest {
         await("counted", () -> server.metrics().bytesOut() == blob.length);
         assertThat(server.metrics().bytesIn()).isEqualTo(blob.length);
     }
+
+    @Test
+    void largeFramesSplitOverManyReadsAndSmallOnesAroundThemArriveWhole() throws Exception {
+        TcpServer server = TcpServer.bind(system, ANY, Framing.lengthPrefixed(4 << 20), conn -> (ctx, event) -> {
+            if (event instanceof TcpEvent.Received<byte[]>(byte[] frame)) {
+                conn.write(frame);
+            }
+        });
+        int[] sizes = {3, 1 << 20, 10, 40_000, 70_000, 1, 3 << 20, 0, 33_000};
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(30_000);
+            DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 1 << 16));
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int size : sizes) {
+                        byte[] f = new byte[size];
+                        for (int k = 0; k < size; k++) {
+                            f[k] = (byte) (k * 7 + size);
+                        }
+                        out.writeInt(size);
+                        out.write(f);
+                    }
+                    out.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            for (int size : sizes) {
+                assertThat(in.readInt()).isEqualTo(size);
+                byte[] f = in.readNBytes(size);
+                for (int k = 0; k < size; k++) {
+                    if (f[k] != (byte) (k * 7 + size)) {
+                        throw new AssertionError("frame of " + size + " bytes differs at " + k);
+                    }
+                }
+            }
+            writer.join();
+        }
+    }
 }
