@@ -382,7 +382,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
      * One core worker: its queues and its run loop.
      *
      * <p>Who writes what: {@code lifo} is swapped atomically by the owner and by stealers;
-     * the local queue follows {@link LocalRunQueue}; {@code searching}, {@code tick} and
+     * the local queue follows {@link LocalRunQueue}; {@code searching}, {@code tick}, {@code ioTick} and
      * {@code lifoPolls} are owner-only plain fields; {@code steals}, {@code parks} and
      * {@code current} are written by the owner with opaque stores and read by metrics and
      * shutdown.
@@ -416,6 +416,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         private Task current;
         private boolean searching;
         private int tick;
+        /** Tasks run since the last maintenance poll of the I/O driver. */
+        private int ioTick;
 
         Worker(WorkStealingDispatcher dispatcher, int index, String threadName) {
             this.dispatcher = dispatcher;
@@ -455,9 +457,6 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             final WorkStealingDispatcher d = dispatcher;
             while (!d.terminated) {
                 tick++;
-                if (tick % MAINTENANCE_INTERVAL == 0) {
-                    maintenance();
-                }
                 Task t = nextTask();
                 if (t == null) {
                     t = stealWork();
@@ -473,7 +472,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         /**
          * A busy worker's non-blocking poll of the I/O driver, if it wins the lock: I/O is
          * handled at least every {@value #MAINTENANCE_INTERVAL} tasks a worker runs even when no
-         * worker parks. What the poll tells actors lands on this worker's queues.
+         * worker parks (but not during one long task: Tokio issue #4730). What the poll tells actors lands on this worker's queues.
          */
         private void maintenance() {
             IoPoller p = dispatcher.ioPoller;
@@ -624,6 +623,10 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         }
 
         private void runOne(Task task) {
+            if (++ioTick >= MAINTENANCE_INTERVAL) { // counted here: a LIFO chain may never return to loop()
+                ioTick = 0;
+                maintenance();
+            }
             CURRENT.setOpaque(this, task);
             try {
                 task.run();
