@@ -382,8 +382,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
      * One core worker: its queues and its run loop.
      *
      * <p>Who writes what: {@code lifo} is swapped atomically by the owner and by stealers;
-     * the local queue follows {@link LocalRunQueue}; {@code searching}, {@code tick}, {@code ioTick} and
-     * {@code lifoPolls} are owner-only plain fields; {@code steals}, {@code parks} and
+     * the local queue follows {@link LocalRunQueue}; {@code searching}, {@code tick},
+     * {@code ioTick} and {@code lifoPolls} are owner-only plain fields; {@code steals}, {@code parks} and
      * {@code current} are written by the owner with opaque stores and read by metrics and
      * shutdown.
      */
@@ -472,7 +472,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         /**
          * A busy worker's non-blocking poll of the I/O driver, if it wins the lock: I/O is
          * handled at least every {@value #MAINTENANCE_INTERVAL} tasks a worker runs even when no
-         * worker parks (but not during one long task: Tokio issue #4730). What the poll tells actors lands on this worker's queues.
+         * worker parks (but not during one long task: Tokio issue #4730). What the poll tells
+         * actors lands on this worker's queues.
          */
         private void maintenance() {
             IoPoller p = dispatcher.ioPoller;
