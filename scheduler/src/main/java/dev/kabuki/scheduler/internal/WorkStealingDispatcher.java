@@ -564,8 +564,23 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                         return null;
                     }
                     deadline = System.nanoTime() + d.busyWaitNanos;
-                } else if (BusyWait.checkClock(round) && System.nanoTime() - deadline >= 0) {
-                    return searchOnce(true);
+                } else if (BusyWait.checkClock(round)) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        return searchOnce(true);
+                    }
+                    if (d.ioPoller != null) {
+                        // The spinning searcher also looks at the I/O driver (selectNow): a
+                        // reply's next request must not wait for the spin to end before it is
+                        // read. What the poll tells lands in this worker's own queues.
+                        maintenance();
+                        Task own = takeLifo();
+                        if (own == null) {
+                            own = queue.pop();
+                        }
+                        if (own != null) {
+                            return own;
+                        }
+                    }
                 }
                 BusyWait.pause(round + 1);
             }
