@@ -110,9 +110,11 @@ class IoPollerStressTest {
 
     /**
      * Fails if a wake-up is lost: bursts of tasks from many outside threads (injected, waking a
-     * worker that may sleep in the driver) and of "I/O events" (posted to the driver, whose
-     * polling worker spawns them locally), each spawning a child, with every worker parked
-     * between bursts. A round whose tasks do not all run within the deadline fails.
+     * worker that may sleep in the driver) and, in even rounds, of "I/O events" (posted to the
+     * driver, whose polling worker spawns them locally), each spawning a child, with every
+     * worker parked between bursts. Odd rounds inject only, so no posted event's own selector
+     * wakeup can stand in for the parker's. A round whose tasks do not all run within the
+     * deadline fails.
      */
     @Test
     void everyTaskRunsWhileWorkersParkInTheDriver() throws Exception {
@@ -127,6 +129,7 @@ class IoPollerStressTest {
                 .context(RuntimeContext.named("iopoll")).build();
         SelectorPoller poller = new SelectorPoller();
         d.installIoPoller(poller);
+        DispatcherShutdown report;
         try {
             int producers = 6;
             int perRound = 200; // per producer: half injected, half posted as events; each spawns a child
@@ -154,7 +157,7 @@ class IoPollerStressTest {
                                     done.countDown();
                                     d.spawn(child);
                                 };
-                                if (i % 2 == 0) {
+                                if (i % 2 == 0 || r % 2 == 1) {
                                     d.spawn(task);
                                 } else {
                                     poller.post(() -> d.spawn(task));
@@ -193,10 +196,10 @@ class IoPollerStressTest {
             }
             assertThat(poller.blockingPolls.get()).as("workers parked in the driver").isGreaterThan(rounds);
         } finally {
-            DispatcherShutdown report = d.shutdown(Duration.ofSeconds(10));
+            report = d.shutdown(Duration.ofSeconds(10));
             poller.close(); // also ends a select a lost wake-up left blocked
-            assertThat(report.threadsStillAlive()).isZero();
         }
+        assertThat(report.threadsStillAlive()).isZero();
     }
 
     /** A worker blocked in the driver's select leaves it when the dispatcher shuts down. */
@@ -207,7 +210,7 @@ class IoPollerStressTest {
                     .context(RuntimeContext.named("iopoll-shut")).build();
             SelectorPoller poller = new SelectorPoller();
             d.installIoPoller(poller);
-            d.spawn(() -> { }).join();
+            d.spawn(() -> { }).join(Duration.ofSeconds(20));
             WorkStealingDispatcherTest.await("a worker in the driver",
                     () -> d.metrics().parkedWorkers() == 2 && poller.inBlockingSelect);
             long t0 = System.nanoTime();
@@ -219,27 +222,31 @@ class IoPollerStressTest {
         }
     }
 
-    /** Busy workers poll the driver without blocking every MAINTENANCE_INTERVAL tasks. */
+    /**
+     * A busy worker polls the driver without blocking every MAINTENANCE_INTERVAL tasks. One
+     * worker, kept busy by a self-respawning task, never parks: only the maintenance poll can
+     * see the event.
+     */
     @Test
     void busyWorkersPollTheDriver() throws Exception {
-        WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(2)
+        WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(1)
                 .context(RuntimeContext.named("iopoll-busy")).build();
         SelectorPoller poller = new SelectorPoller();
         d.installIoPoller(poller);
         try {
             AtomicBoolean stop = new AtomicBoolean();
             CountDownLatch seen = new CountDownLatch(1);
-            // Two self-respawning tasks keep both workers busy: nobody parks.
-            for (int i = 0; i < 2; i++) {
-                d.spawn(new Runnable() {
-                    @Override
-                    public void run() {
-                        if (!stop.get()) {
-                            d.spawn(this);
-                        }
+            CountDownLatch busy = new CountDownLatch(1);
+            d.spawn(new Runnable() {
+                @Override
+                public void run() {
+                    busy.countDown();
+                    if (!stop.get()) {
+                        d.spawn(this);
                     }
-                });
-            }
+                }
+            });
+            assertThat(busy.await(10, TimeUnit.SECONDS)).isTrue();
             long before = poller.nonBlockingPolls.get();
             poller.post(seen::countDown);
             assertThat(seen.await(10, TimeUnit.SECONDS)).as("an event handled while every worker is busy").isTrue();
