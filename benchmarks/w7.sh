@@ -17,6 +17,8 @@
 #
 # Sides: kabuki = dev.kabuki.examples.net.EchoServer (module examples; skipped with a message
 # while examples/target/classes/dev/kabuki/examples/net/EchoServer.class does not exist);
+# kabuki-b = the same server with -Dkabuki.net.driver=worker-polled (the prototype of the
+# worker-polled I/O driver, docs/net-driver-research.md), run only when named in SIDES;
 # netty-nio / netty-epoll = dev.kabuki.benchmarks.w7.NettyEchoServer --transport nio|epoll.
 #
 # Usage:  benchmarks/w7.sh
@@ -25,6 +27,7 @@
 #   WARMUP=3          warm-up seconds per run   DURATION=10  measured seconds per run
 #   SMOKE=1           quick check: defaults CONNS="1 8" ROUNDS=1 WARMUP=1 DURATION=2
 #   SIDES="kabuki netty-nio netty-epoll"        which servers, in this order within a round
+#                     (also kabuki-b, e.g. SIDES="kabuki kabuki-b netty-nio")
 #   SERVER_JVM_FLAGS="-Xms512m -Xmx512m --enable-native-access=ALL-UNNAMED"   every server JVM
 #   CLIENT_JVM_FLAGS="-Xms256m -Xmx256m"       the load client's JVM
 #   CLIENT_THREADS=   selector threads of the client (default: its own, min(C, 2))
@@ -69,7 +72,7 @@ CSV=$OUT/w7.csv
 
 command -v python3 >/dev/null || { echo "python3 is needed to summarise the results" >&2; exit 1; }
 for s in $SIDES; do
-  case "$s" in kabuki|netty-nio|netty-epoll) ;; *) echo "unknown side '$s' in SIDES" >&2; exit 2 ;; esac
+  case "$s" in kabuki|kabuki-b|netty-nio|netty-epoll) ;; *) echo "unknown side '$s' in SIDES" >&2; exit 2 ;; esac
 done
 
 summarise() {
@@ -77,7 +80,7 @@ python3 - "$CSV" "$OUT" <<'PY' | tee "$OUT/results.md"
 import csv, os, statistics, sys
 path, out = sys.argv[1], sys.argv[2]
 rows = list(csv.DictReader(open(path))) if os.path.exists(path) else []
-SIDES = ("kabuki", "netty-nio", "netty-epoll")
+SIDES = ("kabuki", "kabuki-b", "netty-nio", "netty-epoll")
 med = statistics.median
 def rng(xs): return f"{min(xs):.2f}–{max(xs):.2f}"
 
@@ -112,11 +115,16 @@ for c in conns:
     for r in rc:
         by_round.setdefault(int(r["round"]), {})[r["side"]] = r
     print()
-    for a, b in (("kabuki", "netty-nio"), ("kabuki", "netty-epoll"), ("netty-epoll", "netty-nio")):
+    for a, b in (("kabuki", "netty-nio"), ("kabuki", "netty-epoll"), ("netty-epoll", "netty-nio"),
+                 ("kabuki-b", "kabuki"), ("kabuki-b", "netty-nio")):
         rr = [float(g[a]["rps"]) / float(g[b]["rps"]) for g in by_round.values() if a in g and b in g]
         pr = [float(g[a]["p99_us"]) / float(g[b]["p99_us"]) for g in by_round.values() if a in g and b in g]
+        p5 = [float(g[a]["p50_us"]) / float(g[b]["p50_us"]) for g in by_round.values() if a in g and b in g]
         if rr:
-            print(f"- {a}/{b}: round trips/s ratio **{med(rr):.2f}** (range {rng(rr)}, {len(rr)} rounds); "
+            per = ", ".join(f"r{k}: {float(g[a]['rps']) / float(g[b]['rps']):.2f}"
+                            for k, g in sorted(by_round.items()) if a in g and b in g)
+            print(f"- {a}/{b}: round trips/s ratio **{med(rr):.2f}** (range {rng(rr)}, {len(rr)} rounds: {per}); "
+                  f"p50 ratio {med(p5):.2f} (range {rng(p5)}); "
                   f"p99 ratio {med(pr):.2f} (range {rng(pr)}; lower = {a} better)")
         elif a == "kabuki":
             print(f"- {a}/{b}: no round with both sides")
@@ -159,7 +167,7 @@ fi
 
 # ------------------------------------------------------------------ build once
 want_kabuki=0
-[[ " $SIDES " == *" kabuki "* ]] && want_kabuki=1
+[[ " $SIDES " == *" kabuki "* || " $SIDES " == *" kabuki-b "* ]] && want_kabuki=1
 if [ "$SKIP_BUILD" != 1 ]; then
   echo "== building benchmarks.jar (mvn -q -B -pl benchmarks -am package -DskipTests -Dmaven.javadoc.skip)"
   # shellcheck disable=SC2086
@@ -190,7 +198,7 @@ if [ "$want_kabuki" = 1 ]; then
   fi
   if [ -n "$SKIPPED" ]; then
     echo "$SKIPPED"
-    SIDES=${SIDES//kabuki/}
+    SIDES=$(for s in $SIDES; do case "$s" in kabuki|kabuki-b) ;; *) echo "$s" ;; esac; done)
   fi
 fi
 SIDES=$(echo $SIDES)
@@ -258,6 +266,7 @@ server_cmd() { # fills CMD for side $1
   local flags=($SERVER_JVM_FLAGS)
   case "$1" in
     kabuki) CMD=("$JAVA" "${flags[@]}" -cp "$KABUKI_CP" "$KABUKI_CLASS" --port 0) ;;
+    kabuki-b) CMD=("$JAVA" "${flags[@]}" -Dkabuki.net.driver=worker-polled -cp "$KABUKI_CP" "$KABUKI_CLASS" --port 0) ;;
     netty-nio) CMD=("$JAVA" "${flags[@]}" -cp "$JAR" dev.kabuki.benchmarks.w7.NettyEchoServer --port 0
                     --transport nio --threads "$NETTY_THREADS") ;;
     netty-epoll) CMD=("$JAVA" "${flags[@]}" -cp "$JAR" dev.kabuki.benchmarks.w7.NettyEchoServer --port 0

@@ -6,5 +6,5 @@
 module dev.kabuki.scheduler {
     requires org.slf4j;
     exports dev.kabuki.scheduler;
-    exports dev.kabuki.scheduler.internal to dev.kabuki.blocking, dev.kabuki.actors;
+    exports dev.kabuki.scheduler.internal to dev.kabuki.blocking, dev.kabuki.actors, dev.kabuki.net;
 }

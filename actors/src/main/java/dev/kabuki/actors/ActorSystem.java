@@ -1,6 +1,7 @@
 package dev.kabuki.actors;
 
 import dev.kabuki.blocking.BlockingPoolShutdown;
+import dev.kabuki.actors.internal.ActorSystemInternals;
 import dev.kabuki.blocking.internal.ElasticBlockingPool;
 import dev.kabuki.scheduler.DispatcherShutdown;
 import dev.kabuki.scheduler.JoinHandle;
@@ -86,6 +87,10 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
 
     /** The system whose thread (worker, blocking, timer) the current thread is, if any. */
     private static final ThreadLocal<ActorSystem> OWN_SYSTEM = new ThreadLocal<>();
+
+    static {
+        ActorSystemInternals.setAccess(ActorSystem::coreDispatcher);
+    }
 
     private final String name;
     private final Flavor flavor;

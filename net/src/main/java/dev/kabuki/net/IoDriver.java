@@ -3,6 +3,9 @@ package dev.kabuki.net;
 import dev.kabuki.actors.Actor;
 import dev.kabuki.actors.ActorRef;
 import dev.kabuki.actors.ActorSystem;
+import dev.kabuki.actors.internal.ActorSystemInternals;
+import dev.kabuki.scheduler.internal.CoreDispatcher;
+import dev.kabuki.scheduler.internal.WorkStealingDispatcher;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.Channel;
@@ -20,19 +23,41 @@ import org.slf4j.LoggerFactory;
  * selector with a thread of its own, started with the system's first server or client and
  * closed by the system's shutdown once its actors have stopped. Connections are spread over the
  * loops round-robin and stay on theirs for life.
+ *
+ * <p>Internal switch {@value #MODE_PROPERTY} (a system property read as the driver starts):
+ * {@code dedicated} (the default) as above; {@code worker-polled}, a prototype of Tokio's
+ * design: one {@link IoLoop#workerPolled threadless loop} installed on the multi-thread core
+ * dispatcher as its {@link dev.kabuki.scheduler.internal.IoPoller}, polled by a core worker as
+ * it parks and, without blocking, by busy workers every 61 tasks. The current-thread flavour
+ * always uses the dedicated mode.
  */
 final class IoDriver implements ActorSystem.Extension {
     private static final Logger LOG = LoggerFactory.getLogger(IoDriver.class);
     /** Each loop's shared read buffer; a connection's own read size may be smaller. */
     static final int LOOP_READ_BUFFER = 64 << 10;
+    /** The internal switch between the two driver designs; see the class comment. */
+    static final String MODE_PROPERTY = "kabuki.net.driver";
+    static final String WORKER_POLLED = "worker-polled";
 
     private final ActorSystem system;
     private final IoLoop[] loops;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong();
+    /** The dispatcher the worker-polled loop is installed on; null in the dedicated mode. */
+    private final WorkStealingDispatcher pollingDispatcher;
 
     private IoDriver(ActorSystem system) {
         this.system = system;
+        CoreDispatcher core = ActorSystemInternals.coreDispatcher(system);
+        if (WORKER_POLLED.equals(System.getProperty(MODE_PROPERTY)) && core instanceof WorkStealingDispatcher ws) {
+            // Prototype: one selector, whatever ioSelectors says.
+            this.pollingDispatcher = ws;
+            this.loops = new IoLoop[] {IoLoop.workerPolled(system.name() + "-io-0", LOOP_READ_BUFFER)};
+            ws.installIoPoller(loops[0].poller());
+            LOG.debug("actor system '{}': I/O driver started, polled by the core workers", system.name());
+            return;
+        }
+        this.pollingDispatcher = null;
         int n = system.ioSelectors();
         this.loops = new IoLoop[n];
         for (int i = 0; i < n; i++) {
@@ -120,6 +145,9 @@ final class IoDriver implements ActorSystem.Extension {
 
     @Override
     public void close() {
+        if (pollingDispatcher != null) {
+            pollingDispatcher.uninstallIoPoller(loops[0].poller());
+        }
         for (IoLoop loop : loops) {
             if (!loop.close(5_000)) {
                 LOG.warn("actor system '{}': I/O thread {} did not end within 5 s", system.name(), loop.name());

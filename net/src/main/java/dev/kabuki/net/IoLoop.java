@@ -15,14 +15,30 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import dev.kabuki.scheduler.internal.IoPoller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One selector and the thread that selects on it: accepts, connects, reads and decodes, and
- * writes what the handlers could not write at once. Everything touching the selector, a key's
- * interest set or a channel's registration runs on this thread; other threads hand it work with
+ * One selector and whoever selects on it: accepts, connects, reads and decodes, and writes what
+ * the handlers could not write at once. Everything touching the selector, a key's interest set
+ * or a channel's registration runs "in the loop"; other threads hand it work with
  * {@link #execute}.
+ *
+ * <h2>Two modes</h2>
+ * <ul>
+ *   <li><b>Dedicated</b> ({@link #start}): a thread of its own runs {@link #run}; "in the loop"
+ *       means on that thread.</li>
+ *   <li><b>Worker-polled</b> ({@link #workerPolled}): no thread; the loop is an
+ *       {@link IoPoller} installed on the core dispatcher, and the core worker that holds its
+ *       lock runs one turn (tasks, one select, ready keys, sweep) per {@link #poll}. "In the
+ *       loop" means holding the lock ({@link #holder} is the calling thread). The lock's CAS
+ *       acquire and release order one holder's loop-confined writes (keys, {@code swept},
+ *       connection state) before the next holder's reads, as a thread's program order does in
+ *       the dedicated mode.</li>
+ * </ul>
  *
  * <p>Wake-up invariant: a task offered by another thread is always followed by
  * {@code selector.wakeup()}. The JDK's wakeup is sticky (a wakeup while no select is in progress
@@ -64,8 +80,24 @@ final class IoLoop implements Runnable {
     private volatile boolean terminated;
     private Thread thread;
     private long nextSweep;
+    /** Worker-polled mode: the lock {@link #tryLock} takes; false in the dedicated mode. */
+    private final boolean polled;
+    private final AtomicBoolean lock = new AtomicBoolean();
+    /**
+     * Worker-polled mode: the lock holder, set after the CAS that takes the lock and cleared
+     * before the release. Read by {@link #inLoop} from any thread, which can find itself there
+     * only if it is the holder (it wrote the field itself and has not cleared it yet).
+     */
+    private volatile Thread holder;
+    /** Closed (everything, once); guarded by the loop: the thread, or the lock. */
+    private boolean closedEverything;
 
     IoLoop(String threadName, int readBufferSize) {
+        this(threadName, readBufferSize, false);
+    }
+
+    private IoLoop(String threadName, int readBufferSize, boolean polled) {
+        this.polled = polled;
         this.threadName = threadName;
         this.readBuffer = ByteBuffer.allocateDirect(readBufferSize);
         try {
@@ -75,6 +107,11 @@ final class IoLoop implements Runnable {
         }
     }
 
+    /** A loop without a thread, driven by the core workers through {@link #poller()}. */
+    static IoLoop workerPolled(String name, int readBufferSize) {
+        return new IoLoop(name, readBufferSize, true);
+    }
+
     void start() {
         thread = new Thread(this, threadName);
         thread.setDaemon(true); // closed by the actor system's shutdown; never keeps a JVM alive by itself
@@ -82,7 +119,7 @@ final class IoLoop implements Runnable {
     }
 
     boolean inLoop() {
-        return Thread.currentThread() == thread;
+        return Thread.currentThread() == (polled ? holder : thread);
     }
 
     /**
@@ -138,27 +175,7 @@ final class IoLoop implements Runnable {
                 } else {
                     selector.select(ready::add, timeoutMs);
                 }
-                Thread.interrupted(); // an interrupt makes every select return at once: never let it spin
-                for (int i = 0; i < ready.size(); i++) {
-                    SelectionKey key = ready.get(i);
-                    if (key.isValid()) {
-                        try {
-                            ((Selectable) key.attachment()).onReady(key, key.readyOps());
-                        } catch (RuntimeException e) {
-                            LOG.error("{}: a channel's event handling failed", threadName, e);
-                        }
-                    }
-                }
-                ready.clear();
-                long now = System.nanoTime();
-                if (!swept.isEmpty() && now - nextSweep >= 0) {
-                    nextSweep = now + SWEEP_NANOS;
-                    for (Selectable s : new ArrayList<>(swept)) {
-                        s.onSweep(now);
-                    }
-                } else if (swept.isEmpty()) {
-                    nextSweep = now + SWEEP_NANOS;
-                }
+                afterSelect();
             }
         } catch (ClosedSelectorException | IOException e) {
             if (!closing) {
@@ -171,6 +188,105 @@ final class IoLoop implements Runnable {
             ended.countDown();
         }
     }
+
+    /** Handles the keys the select reported, then sweeps if due. In the loop. */
+    private void afterSelect() {
+        Thread.interrupted(); // an interrupt makes every select return at once: never let it spin
+        for (int i = 0; i < ready.size(); i++) {
+            SelectionKey key = ready.get(i);
+            if (key.isValid()) {
+                try {
+                    ((Selectable) key.attachment()).onReady(key, key.readyOps());
+                } catch (RuntimeException e) {
+                    LOG.error("{}: a channel's event handling failed", threadName, e);
+                }
+            }
+        }
+        ready.clear();
+        long now = System.nanoTime();
+        if (!swept.isEmpty() && now - nextSweep >= 0) {
+            nextSweep = now + SWEEP_NANOS;
+            for (Selectable s : new ArrayList<>(swept)) {
+                s.onSweep(now);
+            }
+        } else if (swept.isEmpty()) {
+            nextSweep = now + SWEEP_NANOS;
+        }
+    }
+
+    // ------------------------------------------------------------------ worker-polled mode
+
+    /** This loop as the core dispatcher's {@link IoPoller}; worker-polled mode only. */
+    IoPoller poller() {
+        if (!polled) {
+            throw new IllegalStateException(threadName + " has a thread of its own");
+        }
+        return poller;
+    }
+
+    private final IoPoller poller = new IoPoller() {
+        @Override
+        public boolean tryLock() {
+            if (lock.get() || !lock.compareAndSet(false, true)) {
+                return false;
+            }
+            holder = Thread.currentThread();
+            return true;
+        }
+
+        @Override
+        public void unlock() {
+            holder = null;
+            lock.set(false);
+        }
+
+        /**
+         * One turn: the one select (blocking unless {@code timeoutNanos} is 0 or tasks wait),
+         * then the ready keys, the sweep and the tasks. Nothing that could queue work on the
+         * calling worker runs before the select (see {@link IoPoller}).
+         */
+        @Override
+        public void poll(long timeoutNanos) {
+            if (closing) {
+                return;
+            }
+            try {
+                if (timeoutNanos == 0 || !tasks.isEmpty()) {
+                    selector.selectNow(ready::add);
+                } else {
+                    long timeoutMs = 0; // 0: until a key is ready or a wakeup
+                    if (!swept.isEmpty()) {
+                        timeoutMs = Math.max(1, (nextSweep - System.nanoTime()) / 1_000_000);
+                    }
+                    if (timeoutNanos > 0) {
+                        long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+                        timeoutMs = timeoutMs == 0 ? ms : Math.min(timeoutMs, ms);
+                    }
+                    selector.select(ready::add, timeoutMs);
+                }
+                afterSelect();
+                runTasks();
+            } catch (ClosedSelectorException | IOException e) {
+                if (!closing) {
+                    LOG.error("{}: the selector failed; its connections are closed", threadName, e);
+                    closing = true;
+                    closeEverything();
+                }
+            }
+        }
+
+        /**
+         * Skipped on the holder's own thread: it calls this only from code a poll runs after
+         * its one select, so its next blocking select belongs to a later poll, which it enters
+         * only after re-checking its parker and queues.
+         */
+        @Override
+        public void wakeup() {
+            if (holder != Thread.currentThread()) {
+                selector.wakeup();
+            }
+        }
+    };
 
     private void runTasks() {
         Runnable t;
@@ -186,6 +302,10 @@ final class IoLoop implements Runnable {
 
     private void closeEverything() {
         closing = true;
+        if (closedEverything) {
+            return;
+        }
+        closedEverything = true;
         runTasks(); // closes and registrations queued before the close still happen, in order
         for (SelectionKey key : selector.keys()) {
             try {
@@ -214,6 +334,9 @@ final class IoLoop implements Runnable {
     boolean close(long timeoutMs) {
         closing = true;
         selector.wakeup();
+        if (polled) {
+            return closePolled(timeoutMs);
+        }
         if (thread == null) {
             closeEverything();
             return true;
@@ -224,6 +347,32 @@ final class IoLoop implements Runnable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /**
+     * Worker-polled mode: takes the lock (the holder's poll returns at once: {@code closing} is
+     * set and the selector woken) and closes everything on the calling thread. The caller has
+     * uninstalled the poller first, so workers stop coming back for the lock.
+     */
+    private boolean closePolled(long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        for (int spins = 0; !poller.tryLock(); spins++) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            if (spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(this, 50_000); // a holder leaves within one task turn
+            }
+        }
+        try {
+            closeEverything();
+        } finally {
+            poller.unlock();
+            ended.countDown();
+        }
+        return true;
     }
 
     String name() {

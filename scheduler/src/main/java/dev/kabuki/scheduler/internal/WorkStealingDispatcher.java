@@ -64,6 +64,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     static final int GLOBAL_POLL_INTERVAL = 61;
     /** How many LIFO-slot tasks a worker runs in a row before yielding to its local queue. */
     static final int MAX_LIFO_POLLS = 3;
+    /** Every this many tasks, a worker polls the installed {@link IoPoller} without blocking (Tokio's 61). */
+    static final int MAINTENANCE_INTERVAL = 61;
     /** Default of {@link Builder#busyWait(Duration)}: 20 µs. */
     public static final Duration DEFAULT_BUSY_WAIT = Duration.ofNanos(20_000);
     private static final Duration MAX_BUSY_WAIT = Duration.ofMillis(10);
@@ -78,6 +80,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     private final ThreadHooks hooks;
     private volatile Thread drainWaiter;
     private volatile DispatcherShutdown shutdownReport;
+    /** The I/O driver parking workers poll, or null; see {@link #installIoPoller}. */
+    private volatile IoPoller ioPoller;
 
     private WorkStealingDispatcher(Builder b, int numWorkers) {
         super(b.context.threadNamePrefix(), b.context.timer());
@@ -189,6 +193,51 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         }
         if (!inject.isEmpty()) {
             notifyParked();
+        }
+    }
+
+    // ---------------------------------------------------------------- I/O driver
+
+    /**
+     * Installs the I/O driver that workers poll instead of sleeping (see {@link IoPoller}).
+     * Internal to kabuki: kabuki-net's worker-polled driver installs itself once, as it starts.
+     *
+     * <p>Liveness invariant once installed: whenever every worker is parked, one of them holds
+     * the poller's lock and is in, or on its way into, {@link IoPoller#poll}. A worker parks
+     * without the driver only when {@link IoPoller#tryLock} failed, that is when another worker
+     * holds the lock; that holder, on unlocking, either goes on running tasks (and polls again
+     * when it next parks or reaches a maintenance tick) or, still parked, tries the lock again.
+     * Workers that parked before the installation are woken here once so that one of them
+     * takes the driver.
+     *
+     * @throws IllegalStateException a poller is installed already
+     */
+    public void installIoPoller(IoPoller poller) {
+        Objects.requireNonNull(poller, "poller");
+        if (!IO_POLLER.compareAndSet(this, null, poller)) {
+            throw new IllegalStateException("core dispatcher '" + name + "' already has an I/O poller");
+        }
+        for (Worker w : workers) {
+            w.parker.unpark(); // a spurious wake: a parked worker re-parks, and one takes the driver
+        }
+    }
+
+    /**
+     * Removes {@code poller} if it is the installed one. A worker that read it before the
+     * removal may still call it once; the poller must then return at once (it is closing). The
+     * worker then reads the field again and parks without it.
+     */
+    public void uninstallIoPoller(IoPoller poller) {
+        IO_POLLER.compareAndSet(this, poller, null);
+    }
+
+    private static final VarHandle IO_POLLER;
+
+    static {
+        try {
+            IO_POLLER = MethodHandles.lookup().findVarHandle(WorkStealingDispatcher.class, "ioPoller", IoPoller.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
@@ -333,8 +382,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
      * One core worker: its queues and its run loop.
      *
      * <p>Who writes what: {@code lifo} is swapped atomically by the owner and by stealers;
-     * the local queue follows {@link LocalRunQueue}; {@code searching}, {@code tick} and
-     * {@code lifoPolls} are owner-only plain fields; {@code steals}, {@code parks} and
+     * the local queue follows {@link LocalRunQueue}; {@code searching}, {@code tick},
+     * {@code ioTick} and {@code lifoPolls} are owner-only plain fields; {@code steals}, {@code parks} and
      * {@code current} are written by the owner with opaque stores and read by metrics and
      * shutdown.
      */
@@ -367,6 +416,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         private Task current;
         private boolean searching;
         private int tick;
+        /** Tasks run since the last maintenance poll of the I/O driver. */
+        private int ioTick;
 
         Worker(WorkStealingDispatcher dispatcher, int index, String threadName) {
             this.dispatcher = dispatcher;
@@ -415,6 +466,44 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                 } else {
                     park();
                 }
+            }
+        }
+
+        /**
+         * A busy worker's non-blocking poll of the I/O driver, if it wins the lock: I/O is
+         * handled at least every {@value #MAINTENANCE_INTERVAL} tasks a worker runs even when no
+         * worker parks (but not during one long task: Tokio issue #4730). What the poll tells
+         * actors lands on this worker's queues.
+         */
+        private void maintenance() {
+            IoPoller p = dispatcher.ioPoller;
+            if (p != null && p.tryLock()) {
+                try {
+                    p.poll(0);
+                } catch (Throwable e) {
+                    LOG.error("the I/O driver's poll failed on {}", thread.getName(), e);
+                } finally {
+                    p.unlock();
+                }
+            }
+        }
+
+        /**
+         * Parks once: in the I/O driver if one is installed and free, else on the parker. Any
+         * return may be spurious; the caller re-checks.
+         */
+        private void parkOnce() {
+            IoPoller p = dispatcher.ioPoller;
+            if (p != null && p.tryLock()) {
+                try {
+                    parker.parkDriver(p);
+                } catch (Throwable e) {
+                    LOG.error("the I/O driver's poll failed on {}", thread.getName(), e);
+                } finally {
+                    p.unlock();
+                }
+            } else {
+                parker.park();
             }
         }
 
@@ -475,8 +564,23 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                         return null;
                     }
                     deadline = System.nanoTime() + d.busyWaitNanos;
-                } else if (BusyWait.checkClock(round) && System.nanoTime() - deadline >= 0) {
-                    return searchOnce(true);
+                } else if (BusyWait.checkClock(round)) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        return searchOnce(true);
+                    }
+                    if (d.ioPoller != null) {
+                        // The spinning searcher also looks at the I/O driver (selectNow): a
+                        // reply's next request must not wait for the spin to end before it is
+                        // read. What the poll tells lands in this worker's own queues.
+                        maintenance();
+                        Task own = takeLifo();
+                        if (own == null) {
+                            own = queue.pop();
+                        }
+                        if (own != null) {
+                            return own;
+                        }
+                    }
                 }
                 BusyWait.pause(round + 1);
             }
@@ -535,6 +639,10 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         }
 
         private void runOne(Task task) {
+            if (++ioTick >= MAINTENANCE_INTERVAL) { // counted here: a LIFO chain may never return to loop()
+                ioTick = 0;
+                maintenance();
+            }
             CURRENT.setOpaque(this, task);
             try {
                 task.run();
@@ -560,9 +668,14 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             }
             PARKS.setOpaque(this, parks + 1);
             for (;;) {
-                parker.park();
+                parkOnce();
                 if (d.terminated) {
                     d.idle.unparkById(index);
+                    return;
+                }
+                if (hasLocalWork() && d.idle.unparkById(index)) {
+                    // A driver poll told actors from this thread: their activations are in this
+                    // worker's own queues. Leave the parked set (not searching) and run them.
                     return;
                 }
                 if (d.idle.isParked(index)) {
