@@ -81,6 +81,7 @@ free_port() {
 
 start_kabuki() { # sets PID PORT
   local dir=$1 log=$2
+  : > "$log.out"   # exists before the server starts: the wait below reads it
   # shellcheck disable=SC2086
   "$JAVA" $SERVER_JVM_FLAGS -cp "$KABUKI_CP" dev.kabuki.examples.net.KvServer --port 0 --data "$dir" $KV_ARGS \
       > "$log.out" 2> "$log.err" &
@@ -90,7 +91,7 @@ start_kabuki() { # sets PID PORT
   while [ -z "$PORT" ]; do
     if ! kill -0 "$PID" 2>/dev/null; then echo "kabuki KvServer died; see $log.err" >&2; return 1; fi
     [ $SECONDS -gt $deadline ] && { echo "kabuki KvServer printed no 'listening on' line" >&2; return 1; }
-    PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$log.out" | head -1)
+    PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$log.out" 2>/dev/null | head -1 || true)
     [ -n "$PORT" ] || sleep 0.1
   done
 }
