@@ -125,6 +125,42 @@ class TcpLifecycleTest {
     }
 
     @Test
+    void aConnectThatGetsNoAnswerFailsAtTheConnectTimeout() throws Exception {
+        // A listener with a full accept queue: Linux drops further SYNs, so a connect hangs.
+        try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> fillers = new ArrayList<>();
+            boolean hangs = false;
+            try {
+                for (int i = 0; i < 16 && !hangs; i++) {
+                    java.net.Socket s = new java.net.Socket();
+                    try {
+                        s.connect(new InetSocketAddress("127.0.0.1", full.getLocalPort()), 300);
+                        fillers.add(s);
+                    } catch (java.net.SocketTimeoutException timedOut) {
+                        hangs = true;
+                        s.close();
+                    }
+                }
+                org.junit.jupiter.api.Assumptions.assumeTrue(hangs,
+                        "this kernel answers connects to a full accept queue; no peer to time out against");
+                try (ActorSystem system = ActorSystem.builder().threadNamePrefix("timeout-test").build()) {
+                    long start = System.nanoTime();
+                    JoinHandle<TcpConnection<String>> h = TcpClient.connect(system,
+                            new InetSocketAddress("127.0.0.1", full.getLocalPort()), Framing.lines(64),
+                            conn -> (ctx, event) -> { }, TcpOptions.defaults().withConnectTimeout(Duration.ofMillis(300)));
+                    assertThatThrownBy(() -> h.join(Duration.ofSeconds(30))).cause()
+                            .isInstanceOf(ConnectException.class).hasMessageContaining("timed out after PT0.3S");
+                    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+                }
+            } finally {
+                for (java.net.Socket s : fillers) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void anUnresolvedAddressIsRefusedAtOnce() {
         try (ActorSystem system = ActorSystem.builder().threadNamePrefix("unresolved-test").build()) {
             assertThatThrownBy(() -> TcpClient.connect(system, InetSocketAddress.createUnresolved("example.invalid", 1),
