@@ -46,7 +46,7 @@ final class Peers {
     /**
      * A kabuki system with {@code workers} core workers (0 = cores). For A/B runs of the
      * busy-wait, {@code -Dkabuki.bench.busyWait=<ISO-8601 duration>} (e.g. {@code PT0S}, via
-     * run-pairs.sh's FORK_JVM_ARGS) overrides the builder's default.
+     * benchmarks/run's EXTRA_JVM_FLAGS) overrides the builder's default.
      */
     static ActorSystem newKabuki(int workers, String prefix) {
         ActorSystem.Builder b = ActorSystem.builder().workerThreads(workers(workers)).threadNamePrefix(prefix);

@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Sides: {@link #kabuki} (two {@code spawnActor}s), {@link #pekko} (two typed actors, Java
  * DSL), {@link #jdk} (two virtual threads on {@code LinkedTransferQueue}s). The actors live for
  * the whole trial; one invocation = N round trips ({@link Mode#SingleShotTime}, ms); round
- * trips/s = N / time (run-pairs.sh does the conversion).
+ * trips/s = N / time (the suite's JmhSide does the conversion).
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

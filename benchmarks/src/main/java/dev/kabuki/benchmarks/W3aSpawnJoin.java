@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * cleared while joining.
  *
  * <p>Figure: {@link Mode#SingleShotTime}, one invocation = N tasks, in ms; tasks/s = N / time
- * (run-pairs.sh does the conversion).
+ * (the suite's JmhSide does the conversion).
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

@@ -18,7 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * W3b idle actors (WORKLOADS.md), a plain main program (not JMH), one side per fresh JVM:
  * <pre>
- *   java -Xms8g -Xmx8g -cp benchmarks.jar dev.kabuki.benchmarks.W3bIdleActors kabuki|pekko|jdk [N] [workers] [passes]
+ *   java -Xms8g -Xmx8g -cp benchmarks.jar dev.kabuki.benchmarks.W3bIdleActors kabuki|pekko|jdk [N] [workers] [passes] [warm-up passes]
  * </pre>
  * <ol>
  *   <li>Start the runtime, allocate the array of N refs, then {@code System.gc()} a few times and
@@ -29,14 +29,15 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  *       heap: bytes per idle actor = (used - baseline) / N.</li>
  *   <li>Wake-up passes: send each actor one new {@code Wake} message (from this thread) and wait
  *       until all N have processed it (a shared countdown in the message; the actor that brings
- *       it to zero opens a latch): messages/s. {@code passes} passes (default 6); the first 3 are
+ *       it to zero opens a latch): messages/s. {@code passes} passes (default 6); the first {@code warm-up passes} (default 3) are
  *       JIT warm-up, the figure is the median of the rest; CPU time per pass is reported too.</li>
  *   <li>Full GC, used heap again (bytes per actor after the actors have each processed messages).</li>
  * </ol>
  * Sides: kabuki ({@code spawnActor("idle-" + i, () -> IDLE)}), Pekko typed (the guardian spawns
  * {@code ctx.spawn(IDLE, "idle-" + i)}), JDK (N virtual threads each parked in
- * {@code LinkedTransferQueue.take()}). Output: one line starting {@code W3bIdleActors}
- * with key=value pairs, for run-pairs.sh.
+ * {@code LinkedTransferQueue.take()}). Output: the suite's result lines ({@code RESULT} /
+ * {@code WARMUP}, see {@code benchmarks/run}): bytes per idle actor once, then one line per pass;
+ * and a summary line starting {@code W3bIdleActors} with key=value pairs.
  */
 public final class W3bIdleActors {
     private W3bIdleActors() {
@@ -101,14 +102,14 @@ public final class W3bIdleActors {
 
     static void run(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: W3bIdleActors kabuki|pekko|jdk [N=1000000] [workers=0] [passes=6]");
+            System.err.println("usage: W3bIdleActors kabuki|pekko|jdk [N=1000000] [workers=0] [passes=6] [warm-up passes=3]");
             System.exit(2);
         }
         final String sideName = args[0];
         final int n = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
         final int workers = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         final int passes = args.length > 3 ? Integer.parseInt(args[3]) : 6;
-        final int warmups = Math.min(3, passes - 1);
+        final int warmups = args.length > 4 ? Integer.parseInt(args[4]) : Math.min(3, passes - 1);
 
         Side side = switch (sideName) {
             case "kabuki" -> new Side() {
@@ -198,6 +199,8 @@ public final class W3bIdleActors {
         Thread.sleep(2000);
         final long idle = usedHeapAfterGc();
         final double bytesPerActor = (double) (idle - base) / n;
+        System.out.printf(java.util.Locale.ROOT,
+                "RESULT workload=W3b shape=- side=%s iter=0 metric=bytes_per_actor value=%.1f%n", sideName, bytesPerActor);
 
         double[] rates = new double[passes];
         double[] cpuMs = new double[passes];
@@ -218,6 +221,10 @@ public final class W3bIdleActors {
             cpuMs[p] = (OS.getProcessCpuTime() - cpu0) / 1e6;
             rates[p] = n / (wall / 1e9);
             Peers.check("W3b " + sideName + " remaining", remaining.get(), 0);
+            boolean warm = p < warmups;
+            System.out.printf(java.util.Locale.ROOT,
+                    "%s workload=W3b shape=- side=%s iter=%d metric=rate value=%.6g cpu_ms=%.1f wall_ms=%.1f%n",
+                    warm ? "WARMUP" : "RESULT", sideName, warm ? p + 1 : p - warmups + 1, rates[p], cpuMs[p], wall / 1e6);
         }
         final long after = usedHeapAfterGc();
         double[] measured = Arrays.copyOfRange(rates, warmups, passes);

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  *        [--transport nio|epoll] [--threads N]
  * </pre>
  * The command-line contract is the one kabuki's {@code dev.kabuki.examples.net.EchoServer}
- * follows, so that benchmarks/w7.sh drives both alike:
+ * follows, so that benchmarks/run drives both alike:
  * <ul>
  *   <li>{@code --host} (default 127.0.0.1), {@code --port} (default 0: any free port);</li>
  *   <li>once the socket accepts, exactly one line {@code listening on <host>:<port>} on stdout

@@ -77,7 +77,7 @@ public final class W7LoadClient {
     }
 
     record Options(String host, int port, int connections, int size, double warmupS, double durationS,
-                   int threads, long serverPid, double stallS) {
+                   int threads, long serverPid, double stallS, String resultTags) {
     }
 
     static void fail(String reason) {
@@ -311,6 +311,15 @@ public final class W7LoadClient {
                 merged.getValueAtPercentile(50) / 1e3, merged.getValueAtPercentile(99) / 1e3,
                 merged.getValueAtPercentile(99.9) / 1e3, merged.getMaxValue() / 1e3, merged.getMean() / 1e3,
                 (cpu1 - cpu0) / 1_000_000, serverCpuMs, all);
+        if (o.resultTags() != null) {
+            // The suite's result line (benchmarks/run): the server's CPU is the side's CPU.
+            System.out.printf(Locale.ROOT,
+                    "RESULT %s iter=1 metric=rate value=%.6g cpu_ms=%d wall_ms=%.1f p50_us=%.1f p99_us=%.1f"
+                            + " p999_us=%.1f client_cpu_ms=%d%n",
+                    o.resultTags(), measured / o.durationS(), serverCpuMs, o.durationS() * 1e3,
+                    merged.getValueAtPercentile(50) / 1e3, merged.getValueAtPercentile(99) / 1e3,
+                    merged.getValueAtPercentile(99.9) / 1e3, (cpu1 - cpu0) / 1_000_000);
+        }
         System.out.flush();
         closeAll(connections);
         System.exit(0);
@@ -377,6 +386,7 @@ public final class W7LoadClient {
         double duration = 10;
         int threads = -1;
         long serverPid = -1;
+        String resultTags = null;
         double stall = 5;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -394,6 +404,7 @@ public final class W7LoadClient {
                 case "--threads" -> threads = (int) parseNumber(a, v, 1, 1024);
                 case "--server-pid" -> serverPid = (long) parseNumber(a, v, 1, Long.MAX_VALUE);
                 case "--stall" -> stall = parseNumber(a, v, 0.1, 3600);
+                case "--result" -> resultTags = v;
                 default -> usage("unknown option " + a);
             }
         }
@@ -404,7 +415,7 @@ public final class W7LoadClient {
             threads = Math.min(connections, 2);
         }
         threads = Math.min(threads, connections);
-        return new Options(host, port, connections, size, warmup, duration, threads, serverPid, stall);
+        return new Options(host, port, connections, size, warmup, duration, threads, serverPid, stall, resultTags);
     }
 
     private static double parseNumber(String option, String value, double min, double max) {
@@ -423,7 +434,8 @@ public final class W7LoadClient {
     private static void usage(String problem) {
         System.err.println("W7LoadClient: " + problem);
         System.err.println("usage: W7LoadClient --port P [--host 127.0.0.1] [--connections 64] [--size 64]"
-                + " [--warmup 3] [--duration 10] [--threads min(C,2)] [--server-pid PID] [--stall 5]");
+                + " [--warmup 3] [--duration 10] [--threads min(C,2)] [--server-pid PID] [--stall 5]"
+                + " [--result \"workload=W7 shape=c64 side=NAME\" (also print the suite's RESULT line)]");
         System.exit(2);
     }
 }
