@@ -41,6 +41,24 @@ final class ReportPage {
             md.append("> **This is a `--").append(mode).append("` run**: smaller sizes and fewer rounds than "
                     + "WORKLOADS.md asks for. Its figures show direction, not the reported results.\n\n");
         }
+        md.append("""
+                ## Reproduce
+
+                ```sh
+                benchmarks/run                 # every workload, 5 rounds, WORKLOADS.md sizes; writes this page
+                benchmarks/run --quick         # the same in under 10 minutes on 2 cores (smaller sizes, 3 rounds)
+                benchmarks/run W1 W5 W9        # some workloads
+                benchmarks/run --smoke         # tiny sizes, one round, report in benchmarks/target only (CI)
+                benchmarks/run --help          # every option
+                ```
+
+                Needs a JDK 21+ (found like the build does: `$JAVA`, `$JAVA_HOME`, `/usr/lib/jvm/*`), Maven, GNU
+                `time`, and for the Tokio columns cargo with Debian's packaged crates
+                (`apt-get install librust-tokio-dev`; built offline, see `benchmarks/tokio/README.md`). Without
+                them the Tokio columns stay empty and say why. Logs of every process, with its result lines,
+                are kept in `benchmarks/target/suite-<time>/logs/`.
+
+                """);
         machine(m);
         targets();
         md.append("\n![kabuki's ratio to each peer, per workload (log scale, above 1 = kabuki better)]"
