@@ -59,8 +59,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * (callback, or the reply message's handling), {@link System#nanoTime()}, goes into a
  * {@code long[]}; after the invocation it is sorted and one line per invocation is printed:
  * {@code [W4b] shape=<out|in> side=<side> p50_us=<x> p99_us=<y> p999_us=<z>} (the measured
- * iterations' lines are the last {@code i}). Failures and the sum of the replies are checked;
- * any failure fails the invocation.
+ * iterations' lines are the last {@code i}; a line break comes first, so that the line starts a
+ * line of its own after JMH's {@code "Iteration   n: "}). Failures and the sum of the replies
+ * are checked; any failure fails the invocation.
  *
  * <p>One invocation = N asks ({@link Mode#SingleShotTime}, ms); asks/s = N / time.
  */
@@ -124,7 +125,7 @@ public class W4bAskConcurrent {
             Peers.check(what + " sum of replies", s, (long) asks * (asks - 1) / 2);
             long[] l = latency.clone();
             Arrays.sort(l);
-            System.out.printf(Locale.ROOT, "[W4b] shape=%s side=%s p50_us=%.1f p99_us=%.1f p999_us=%.1f%n", shape, side,
+            System.out.printf(Locale.ROOT, "%n[W4b] shape=%s side=%s p50_us=%.1f p99_us=%.1f p999_us=%.1f%n", shape, side,
                     l[l.length / 2] / 1e3, l[(int) (l.length * 0.99)] / 1e3, l[(int) (l.length * 0.999)] / 1e3);
             return s;
         }

@@ -37,9 +37,9 @@ import java.util.function.IntSupplier;
  * that after shutdown no thread of the pool is left.
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.kabuki.benchmarks.W6ThreadsAlive [kabuki|tpe|pekko|both|all] [rounds]
+ * java -cp benchmarks/target/benchmarks.jar dev.kabuki.benchmarks.W6ThreadsAlive [kabuki|tpe|jdk|pekko|both|all] [rounds]
  * </pre>
- * {@code both} = kabuki and tpe; {@code all} (the default) = all three. Per side and round two
+ * {@code jdk} = {@code tpe} (the JDK peer); {@code both} = kabuki and tpe; {@code all} (the default) = all three. Per side and round two
  * lines are machine-readable: {@code W6ThreadsAlive side=... key=value ...} (all the counts),
  * and {@code [W6alive] side=<side> threads_after_burst=<n> threads_after_keepalive=<n>}, where
  * both counts are the <b>JVM</b> count (live threads named with the pool's prefix, the same
@@ -55,9 +55,12 @@ public final class W6ThreadsAlive {
 
     public static void main(String[] args) throws Exception {
         String side = args.length > 0 ? args[0] : "all";
+        if (side.equals("jdk")) {
+            side = "tpe"; // the suite's name for the JDK peer
+        }
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         if (!List.of("kabuki", "tpe", "pekko", "both", "all").contains(side)) {
-            System.err.println("usage: W6ThreadsAlive [kabuki|tpe|pekko|both|all] [rounds]");
+            System.err.println("usage: W6ThreadsAlive [kabuki|tpe|jdk|pekko|both|all] [rounds]");
             System.exit(2);
         }
         boolean all = side.equals("all");

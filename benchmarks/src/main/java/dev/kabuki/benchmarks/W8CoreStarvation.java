@@ -41,9 +41,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <h2>The figure is printed, not JMH's score</h2>
  * One invocation prints one line
  * {@code [W8] shape=<s> side=<side> round_trips=<n> elapsed_ms=<x> rate=<r>}, rate = round trips
- * per second; the measured iterations' lines are the last {@code i}. JMH's single-shot score is
- * the invocation's wall time (about {@code seconds}, more when the pinger reports late) and is
- * not the figure.
+ * per second; the measured iterations' lines are the last {@code i}. A line break comes first,
+ * so that the line starts a line of its own after JMH's {@code "Iteration   n: "}. JMH's
+ * single-shot score is the invocation's wall time (about {@code seconds}, more when the pinger
+ * reports late) and is not the figure.
  *
  * <h2>One invocation</h2>
  * <ol>
@@ -184,9 +185,9 @@ public class W8CoreStarvation {
         /** "solo" (no blocking work), "pool" (on the blocking pool), "core" (on the core workers). */
         @Param({"solo", "pool", "core"})
         public String shape;
-        /** Wall time of the ping-pong per invocation. */
+        /** Wall time of the ping-pong per invocation, in seconds (fractions allowed). */
         @Param("2")
-        public int seconds;
+        public double seconds;
 
         BlockingLoops loops;
 
@@ -196,6 +197,9 @@ public class W8CoreStarvation {
         abstract SubmitAndWait blockingTask(boolean onPool);
 
         void checkShape() {
+            if (!(seconds > 0)) {
+                throw new IllegalArgumentException("W8 seconds must be positive, got " + seconds);
+            }
             if (!shape.equals("solo") && !shape.equals("pool") && !shape.equals("core")) {
                 throw new IllegalArgumentException("W8 shape must be solo, pool or core, got " + shape);
             }
@@ -225,7 +229,7 @@ public class W8CoreStarvation {
         long measure(Run run, Runnable start) throws Exception {
             long t0 = System.nanoTime();
             start.run();
-            Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+            Thread.sleep(Math.round(seconds * 1000));
             run.stop = true;
             long n;
             try {
@@ -238,7 +242,7 @@ public class W8CoreStarvation {
             if (n < 1) {
                 throw new IllegalStateException("W8 " + side() + " " + shape + ": " + n + " round trips");
             }
-            System.out.printf(Locale.ROOT, "[W8] shape=%s side=%s round_trips=%d elapsed_ms=%.1f rate=%.0f%n", shape,
+            System.out.printf(Locale.ROOT, "%n[W8] shape=%s side=%s round_trips=%d elapsed_ms=%.1f rate=%.0f%n", shape,
                     side(), n, elapsed / 1e6, n / (elapsed / 1e9));
             return n;
         }
