@@ -8,6 +8,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,16 +23,27 @@ import java.util.function.IntSupplier;
  * per side, then reports the pool's live threads right after the burst and 2 s later, so the
  * claim "all threads are gone after keep-alive" is measured, not argued.
  *
+ * <p>Sides: kabuki's blocking pool, the ThreadPoolExecutor peer and the Pekko dispatcher of
+ * {@link W6BlockingBurst} (a fresh Pekko system per round; tasks as futures on the dispatcher).
+ *
  * <p>Two counts per side: what the pool says ({@code metrics().blocking().liveThreads()} for
- * kabuki, {@code getPoolSize()} for the ThreadPoolExecutor) and what the JVM says (live threads
- * whose name starts with the pool's prefix, via {@link ThreadMXBean}). It also prints a
- * timeline (every 250 ms) and, for kabuki, checks that after {@code shutdown} no thread of the
- * system is left.
+ * kabuki, {@code getPoolSize()} for the ThreadPoolExecutor; Pekko exposes no pool size, so its
+ * "pool" count is the JVM count) and what the JVM says: live threads whose name starts with the
+ * pool's prefix, via {@link ThreadMXBean} ({@code <prefix>-blocking-} for kabuki,
+ * {@code <prefix>-} for the TPE, {@code <system>-kabuki-bench.w6-blocking-dispatcher-} for Pekko).
+ * "Created" is the blocking threads started (kabuki's {@code onThreadStart} hook), the TPE's
+ * largest pool size, and for Pekko the distinct threads that ran a task (on a cold pool every
+ * thread it creates starts with a task). It also prints a timeline (every 250 ms) and checks
+ * that after shutdown no thread of the pool is left.
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.kabuki.benchmarks.W6ThreadsAlive [kabuki|tpe|both] [rounds]
+ * java -cp benchmarks/target/benchmarks.jar dev.kabuki.benchmarks.W6ThreadsAlive [kabuki|tpe|jdk|pekko|both|all] [rounds]
  * </pre>
- * The last line per side and round is machine-readable ({@code W6ThreadsAlive side=... key=value ...}).
+ * {@code jdk} = {@code tpe} (the JDK peer); {@code both} = kabuki and tpe; {@code all} (the default) = all three. Per side and round two
+ * lines are machine-readable: {@code W6ThreadsAlive side=... key=value ...} (all the counts),
+ * and {@code [W6alive] side=<side> threads_after_burst=<n> threads_after_keepalive=<n>}, where
+ * both counts are the <b>JVM</b> count (live threads named with the pool's prefix, the same
+ * method for every side) right after the burst and 2 s later (keep-alive 1 s).
  */
 public final class W6ThreadsAlive {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -39,18 +54,26 @@ public final class W6ThreadsAlive {
     }
 
     public static void main(String[] args) throws Exception {
-        String side = args.length > 0 ? args[0] : "both";
+        String side = args.length > 0 ? args[0] : "all";
+        if (side.equals("jdk")) {
+            side = "tpe"; // the suite's name for the JDK peer
+        }
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-        if (!side.equals("kabuki") && !side.equals("tpe") && !side.equals("both")) {
-            System.err.println("usage: W6ThreadsAlive [kabuki|tpe|both] [rounds]");
+        if (!List.of("kabuki", "tpe", "pekko", "both", "all").contains(side)) {
+            System.err.println("usage: W6ThreadsAlive [kabuki|tpe|jdk|pekko|both|all] [rounds]");
             System.exit(2);
         }
+        boolean all = side.equals("all");
+        boolean both = side.equals("both");
         for (int r = 1; r <= rounds; r++) {
-            if (!side.equals("tpe")) {
+            if (all || both || side.equals("kabuki")) {
                 kabuki(r);
             }
-            if (!side.equals("kabuki")) {
+            if (all || both || side.equals("tpe")) {
                 tpe(r);
+            }
+            if (all || side.equals("pekko")) {
+                pekko(r);
             }
         }
     }
@@ -92,6 +115,46 @@ public final class W6ThreadsAlive {
                 "terminated=" + terminated + " threads_left_after_close=" + liveThreadsNamed(prefix + "-"));
     }
 
+    private static void pekko(int round) throws Exception {
+        String name = "pekko-w6a" + round;
+        String poolPrefix = name + "-" + W6BlockingBurst.PEKKO_DISPATCHER + "-";
+        var system = W6BlockingBurst.newPekko(0, name);
+        Executor dispatcher = W6BlockingBurst.pekkoDispatcher(system);
+        Set<Thread> ran = ConcurrentHashMap.newKeySet();
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Object>[] f = new CompletableFuture[W6BlockingBurst.TASKS];
+        long t0 = System.nanoTime();
+        for (int i = 0; i < f.length; i++) {
+            f[i] = CompletableFuture.supplyAsync(() -> {
+                ran.add(Thread.currentThread());
+                return W6BlockingBurst.SLEEP_SUPPLIER.get();
+            }, dispatcher);
+        }
+        int done = 0;
+        for (CompletableFuture<Object> x : f) {
+            x.get();
+            done++;
+        }
+        long end = System.nanoTime();
+        if (done != W6BlockingBurst.TASKS) {
+            throw new IllegalStateException("W6 pekko joined " + done + " of " + W6BlockingBurst.TASKS + " tasks");
+        }
+        IntSupplier jvmLive = () -> liveThreadsNamed(poolPrefix);
+        Observation o = observe(end, jvmLive, poolPrefix);
+        Peers.closePekko(system, "W6ThreadsAlive");
+        int leftAfterClose = liveThreadsNamed(poolPrefix);
+        String sample = ran.isEmpty() ? "none" : ran.iterator().next().getName();
+        print("pekko", round, (end - t0) / 1e6, ran.size(), o, "threads_left_after_close=" + leftAfterClose);
+        if (o.jvmAfter == 0 || !sample.startsWith(poolPrefix)) {
+            System.out.println("[kabuki-bench SUSPICIOUS] pekko W6: no live thread named " + poolPrefix
+                    + "* right after the burst; a pool thread is named " + sample);
+        }
+        if (leftAfterClose != 0) {
+            System.out.println("[kabuki-bench SUSPICIOUS] pekko W6: threads named " + poolPrefix
+                    + "* still alive after termination: " + leftAfterClose);
+        }
+    }
+
     /** Counts right after {@code end}, every STEP_MS, and at end + LATER_MS. */
     private record Observation(int poolAfter, int jvmAfter, int poolLater, int jvmLater,
             long lastPoolThreadSeenMs, List<String> timeline) {
@@ -130,6 +193,8 @@ public final class W6ThreadsAlive {
                         + " pool_2s=%d jvm_2s=%d last_seen_ms=%d %s",
                 side, round, wallMs, created, o.poolAfter, o.jvmAfter, o.poolLater, o.jvmLater,
                 o.lastPoolThreadSeenMs, extra));
+        System.out.println(String.format(Locale.ROOT, "[W6alive] side=%s threads_after_burst=%d threads_after_keepalive=%d",
+                side, o.jvmAfter, o.jvmLater));
     }
 
     /** Live JVM threads whose name starts with {@code prefix}. */
