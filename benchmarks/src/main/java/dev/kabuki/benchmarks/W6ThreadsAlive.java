@@ -41,8 +41,8 @@ import java.util.function.IntSupplier;
  * </pre>
  * {@code jdk} = {@code tpe} (the JDK peer); {@code both} = kabuki and tpe; {@code all} (the default) = all three. Per side and round two
  * lines are machine-readable: {@code W6ThreadsAlive side=... key=value ...} (all the counts),
- * and {@code [W6alive] side=<side> threads_after_burst=<n> threads_after_keepalive=<n>}, where
- * both counts are the <b>JVM</b> count (live threads named with the pool's prefix, the same
+ * and the suite's {@code RESULT workload=W6 ... metric=threads_after_burst value=<n>} and
+ * {@code ... metric=threads_after_keepalive value=<n>} lines (side {@code jdk} for tpe), where both counts are the <b>JVM</b> count (live threads named with the pool's prefix, the same
  * method for every side) right after the burst and 2 s later (keep-alive 1 s).
  */
 public final class W6ThreadsAlive {
@@ -193,8 +193,13 @@ public final class W6ThreadsAlive {
                         + " pool_2s=%d jvm_2s=%d last_seen_ms=%d %s",
                 side, round, wallMs, created, o.poolAfter, o.jvmAfter, o.poolLater, o.jvmLater,
                 o.lastPoolThreadSeenMs, extra));
-        System.out.println(String.format(Locale.ROOT, "[W6alive] side=%s threads_after_burst=%d threads_after_keepalive=%d",
-                side, o.jvmAfter, o.jvmLater));
+        // The suite's result lines (benchmarks/run), where the JDK peer is called "jdk".
+        String suiteSide = side.equals("tpe") ? "jdk" : side;
+        System.out.println(String.format(Locale.ROOT,
+                "RESULT workload=W6 shape=- side=%s iter=%d metric=threads_after_burst value=%d", suiteSide, round, o.jvmAfter));
+        System.out.println(String.format(Locale.ROOT,
+                "RESULT workload=W6 shape=- side=%s iter=%d metric=threads_after_keepalive value=%d", suiteSide, round,
+                o.jvmLater));
     }
 
     /** Live JVM threads whose name starts with {@code prefix}. */
