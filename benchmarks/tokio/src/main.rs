@@ -66,7 +66,7 @@ fn parse_args() -> R<Cfg> {
         "w7" | "echo-server" => "echo-server",
         "w8" => "W8",
         "w9" => "W9",
-        other => return Err(format!("unknown workload '{other}'; {USAGE}")),
+        _ => return Err(format!("unknown workload '{first}'; {USAGE}")),
     };
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let mut cfg = Cfg {
