@@ -704,15 +704,17 @@ fn w6(cfg: &Cfg) -> R<()> {
         let s = one(&mut last_rt)?;
         emit(cfg, "RESULT", i, &s);
     }
-    // Threads alive in the whole process (/proc/self/task): the main thread + the W core workers
-    // + the blocking-pool threads of the last iteration's runtime (still alive, not yet dropped).
+    // Blocking-pool threads of the last iteration's runtime (still alive, not yet dropped): the
+    // process's threads (/proc/self/task) minus the main thread and the W core workers, so the
+    // figure counts what the JVM sides count, the blocking pool's own threads.
+    let others = 1 + cfg.workers;
     let m = Meter::start();
-    let burst = thread_count()?;
+    let burst = thread_count()?.saturating_sub(others);
     let (wall, cpu_ms) = m.stop();
     emit(cfg, "RESULT", 0, &Sample { metric: "threads_after_burst", value: burst as f64, wall, cpu_ms, extra: vec![] });
     let m = Meter::start();
     std::thread::sleep(Duration::from_secs(2)); // keep-alive is 1 s
-    let later = thread_count()?;
+    let later = thread_count()?.saturating_sub(others);
     let (wall, cpu_ms) = m.stop();
     emit(cfg, "RESULT", 0, &Sample { metric: "threads_after_keepalive", value: later as f64, wall, cpu_ms, extra: vec![] });
     drop(last_rt);
