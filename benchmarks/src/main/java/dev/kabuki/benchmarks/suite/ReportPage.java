@@ -104,7 +104,10 @@ final class ReportPage {
     // ------------------------------------------------------------------ targets
 
     private void targets() {
-        md.append("## Targets\n\n| target | measured ratio, median (range) | met? |\n|---|---|---|\n");
+        md.append("## Targets\n\nEvery target the benchmark-suite issue set, checked against this run. Why a missed "
+                + "one is missed (the profiles of each side) and what would close it: "
+                + "[benchmark-analysis.md, Targets missed](benchmark-analysis.md#targets-missed).\n\n"
+                + "| target | measured ratio, median (range) | met? |\n|---|---|---|\n");
         for (Target t : Catalog.TARGETS) {
             if (!run.has(t.workload())
                     || (!run.shapes(t.workload()).isEmpty() && !run.shapes(t.workload()).contains(t.shape()))) {
