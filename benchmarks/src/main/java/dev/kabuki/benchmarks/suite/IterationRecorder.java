@@ -13,7 +13,9 @@ import org.openjdk.jmh.runner.IterationType;
 
 /**
  * A JMH profiler that records every iteration, warm-up included: its primary score, the process
- * CPU time it used (every thread: workers, GC, JIT) and its wall time. {@link JmhSide} runs JMH in
+ * CPU time it used (every thread: workers, GC, JIT; {@code OperatingSystemMXBean.getProcessCpuTime},
+ * HotSpot) and its wall time. CPU time stands next to every throughput figure because spinning
+ * before parking can look good on throughput and cost a core elsewhere (WORKLOADS.md). {@link JmhSide} runs JMH in
  * its own process ({@code -f 0}) and reads the records afterwards, so a side's report shows
  * whether its iterations were flat, which JMH's results (measured iterations only) cannot.
  *
