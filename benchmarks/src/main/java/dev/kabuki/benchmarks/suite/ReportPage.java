@@ -361,7 +361,12 @@ final class ReportPage {
                     .append(core.isEmpty() ? "–" : rate(Stats.median(core))).append(" | ")
                     .append(ratioOrDash(w8Ratios(side, "core"))).append(" |\n");
         }
-        md.append('\n');
+        md.append("\nReading the *core* column: kabuki and Tokio run the sleeps and the ping-pong on the same "
+                + "workers, so W1 nearly stops. Pekko's default dispatcher keeps the ping-pong's two actors busy "
+                + "and lets the sleeping futures queue behind them: its W1 figure does not drop (it can even rise, "
+                + "with one worker tied up and the pair on the other), while the blocking work itself starves. "
+                + "There is no JDK side: a sleeping virtual thread gives its carrier back, so there is no wrong "
+                + "place to block.\n\n");
         for (String shape : List.of("solo", "pool", "core")) {
             iterations("W8", shape, List.of("kabuki", "tokio", "pekko"), "rate");
         }
