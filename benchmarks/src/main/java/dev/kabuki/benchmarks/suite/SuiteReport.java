@@ -172,6 +172,12 @@ public final class SuiteReport {
         }
         for (Path f : files) {
             String name = f.getFileName().toString();
+            if (name.endsWith(".failed")) {
+                failures.put(name.substring(0, name.lastIndexOf('.')), Files.readString(f).strip());
+            }
+        }
+        for (Path f : files) {
+            String name = f.getFileName().toString();
             if (name.endsWith(".server.log")) {
                 continue;
             }
@@ -181,7 +187,8 @@ public final class SuiteReport {
                 continue;
             }
             int round = Integer.parseInt(t.group(4));
-            if (name.endsWith(".log")) {
+            if (name.endsWith(".log") && !failures.containsKey(tag)) {
+                // A failed side's lines (printed before it died) are not figures.
                 for (String l : Files.readAllLines(f)) {
                     if (l.startsWith("RESULT ") || l.startsWith("WARMUP ")) {
                         lines.add(parse(round, l));
@@ -198,8 +205,6 @@ public final class SuiteReport {
                         // GNU time wrote "Command exited with non-zero status" only: no figures.
                     }
                 }
-            } else if (name.endsWith(".failed")) {
-                failures.put(tag, Files.readString(f).strip());
             }
         }
         return new Run(machine, lines, processes, failures);
