@@ -154,8 +154,8 @@ final class ReportPage {
     }
 
     private List<Double> p99Ratios(String workload, String shape, String peer) {
-        Map<Integer, Double> k = perRoundExtra(workload, shape, "kabuki", "p99_us");
-        Map<Integer, Double> p = perRoundExtra(workload, shape, peer, "p99_us");
+        Map<Integer, Double> k = run.perRound(workload, shape, "kabuki", "rate", l -> l.num("p99_us"));
+        Map<Integer, Double> p = run.perRound(workload, shape, peer, "rate", l -> l.num("p99_us"));
         List<Double> out = new ArrayList<>();
         k.forEach((r, kv) -> {
             Double pv = p.get(r);
@@ -163,18 +163,6 @@ final class ReportPage {
                 out.add(pv / kv);
             }
         });
-        return out;
-    }
-
-    private Map<Integer, Double> perRoundExtra(String workload, String shape, String side, String key) {
-        Map<Integer, List<Double>> by = new TreeMap<>();
-        for (Line l : run.measured(workload, shape, side, "rate")) {
-            if (!Double.isNaN(l.num(key))) {
-                by.computeIfAbsent(l.round(), x -> new ArrayList<>()).add(l.num(key));
-            }
-        }
-        Map<Integer, Double> out = new TreeMap<>();
-        by.forEach((r, xs) -> out.put(r, Stats.median(xs)));
         return out;
     }
 

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -67,9 +68,18 @@ public final class SuiteReport {
 
         /** Round to the median of that round's measured iterations. */
         Map<Integer, Double> perRound(String workload, String shape, String side, String metric) {
+            return perRound(workload, shape, side, metric, Line::value);
+        }
+
+        /** Round to the median of {@code field} over that round's measured iterations (NaN skipped). */
+        Map<Integer, Double> perRound(String workload, String shape, String side, String metric,
+                                      ToDoubleFunction<Line> field) {
             Map<Integer, List<Double>> byRound = new TreeMap<>();
             for (Line l : measured(workload, shape, side, metric)) {
-                byRound.computeIfAbsent(l.round(), k -> new ArrayList<>()).add(l.value());
+                double v = field.applyAsDouble(l);
+                if (!Double.isNaN(v)) {
+                    byRound.computeIfAbsent(l.round(), k -> new ArrayList<>()).add(v);
+                }
             }
             Map<Integer, Double> out = new TreeMap<>();
             byRound.forEach((r, xs) -> out.put(r, Stats.median(xs)));
@@ -78,15 +88,7 @@ public final class SuiteReport {
 
         /** Median over rounds of the per-round median of an extra key (cpu_ms, p99_us...). */
         double extraMedian(String workload, String shape, String side, String metric, String key) {
-            Map<Integer, List<Double>> byRound = new TreeMap<>();
-            for (Line l : measured(workload, shape, side, metric)) {
-                double v = l.num(key);
-                if (!Double.isNaN(v)) {
-                    byRound.computeIfAbsent(l.round(), k -> new ArrayList<>()).add(v);
-                }
-            }
-            List<Double> meds = byRound.values().stream().map(Stats::median).toList();
-            return meds.isEmpty() ? Double.NaN : Stats.median(meds);
+            return Stats.median(new ArrayList<>(perRound(workload, shape, side, metric, l -> l.num(key)).values()));
         }
 
         /** Per-round ratios, oriented so that above 1 = kabuki better. */
