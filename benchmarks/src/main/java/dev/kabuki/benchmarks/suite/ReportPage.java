@@ -46,7 +46,7 @@ final class ReportPage {
 
                 ```sh
                 benchmarks/run                 # every workload, 5 rounds, WORKLOADS.md sizes; writes this page
-                benchmarks/run --quick         # the same in about 9 minutes on 2 cores (smaller sizes, 3 rounds)
+                benchmarks/run --quick         # the same in under 10 minutes on 2 cores, build included (smaller sizes, 2 rounds)
                 benchmarks/run W1 W5 W9        # some workloads
                 benchmarks/run --smoke         # tiny sizes, one round, report in benchmarks/target only (CI)
                 benchmarks/run --help          # every option
