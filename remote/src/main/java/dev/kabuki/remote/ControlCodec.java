@@ -1,0 +1,175 @@
+package dev.kabuki.remote;
+
+import java.nio.charset.StandardCharsets;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Encodes and checks the control frames other than the handshake ({@link HandshakeCodec}):
+ * heartbeats, acknowledgements, system messages and the one-word notices. Each body has a fixed
+ * layout after the 24-byte {@link FrameHeader}:
+ *
+ * <pre>
+ * HEARTBEAT     i64 counter, i64 the sender's clock at sending (for round-trip estimates)
+ * ACK, NACK     i64 sequence number
+ * NO_RECIPIENT  i64 the ask id whose recipient does not exist
+ * QUARANTINED, LEAVING   nothing
+ * SYSTEM        i64 sequence number, u8 kind (1 watch, 2 unwatch, 3 terminated),
+ *               i32 watchee uid, u16 length + UTF-8 watchee path,
+ *               i32 watcher uid, u16 length + UTF-8 watcher path   (paths 1 to 1024 bytes)
+ * </pre>
+ * Decoding checks the exact length of fixed bodies and every bound of the variable one before it
+ * reads; a frame that fails raises {@link MalformedFrameException}. Stateless; thread-safe.
+ */
+final class ControlCodec {
+    static final int MAX_PATH = 1024;
+    private static final int FIXED_LONG = FrameHeader.LENGTH + 8;
+    private static final int HEARTBEAT_LENGTH = FrameHeader.LENGTH + 16;
+
+    private ControlCodec() {
+    }
+
+    /** The kinds of system message. */
+    enum SystemKind {
+        WATCH, UNWATCH, TERMINATED;
+
+        static SystemKind of(byte code) {
+            return code >= 1 && code <= 3 ? values()[code - 1] : null;
+        }
+
+        byte code() {
+            return (byte) (ordinal() + 1);
+        }
+    }
+
+    /** A decoded SYSTEM frame. */
+    record SystemFrame(long seq, SystemKind kind, int watcheeUid, String watchee, int watcherUid, String watcher) {
+    }
+
+    /** A decoded HEARTBEAT frame. */
+    record Heartbeat(long counter, long sentNanos) {
+    }
+
+    static int encodeHeartbeat(MutableDirectBuffer b, int offset, long origin, long destination, long counter,
+                               long sentNanos) {
+        FrameHeader.write(b, offset, FrameType.HEARTBEAT, 0, origin, destination);
+        b.putLong(offset + FrameHeader.LENGTH, counter, FrameHeader.ORDER);
+        b.putLong(offset + FrameHeader.LENGTH + 8, sentNanos, FrameHeader.ORDER);
+        return FrameHeader.finish(b, offset, offset + HEARTBEAT_LENGTH);
+    }
+
+    static Heartbeat decodeHeartbeat(DirectBuffer b, int offset, int length) throws MalformedFrameException {
+        expect(b, offset, length, FrameType.HEARTBEAT, HEARTBEAT_LENGTH);
+        return new Heartbeat(b.getLong(offset + FrameHeader.LENGTH, FrameHeader.ORDER),
+                b.getLong(offset + FrameHeader.LENGTH + 8, FrameHeader.ORDER));
+    }
+
+    /** ACK, NACK or NO_RECIPIENT: a header and one number. */
+    static int encodeNumber(MutableDirectBuffer b, int offset, FrameType type, long origin, long destination, long n) {
+        if (type != FrameType.ACK && type != FrameType.NACK && type != FrameType.NO_RECIPIENT) {
+            throw new IllegalArgumentException(type + " does not carry one number");
+        }
+        FrameHeader.write(b, offset, type, 0, origin, destination);
+        b.putLong(offset + FrameHeader.LENGTH, n, FrameHeader.ORDER);
+        return FrameHeader.finish(b, offset, offset + FIXED_LONG);
+    }
+
+    static long decodeNumber(DirectBuffer b, int offset, int length, FrameType type) throws MalformedFrameException {
+        expect(b, offset, length, type, FIXED_LONG);
+        return b.getLong(offset + FrameHeader.LENGTH, FrameHeader.ORDER);
+    }
+
+    /** QUARANTINED or LEAVING: a header alone. */
+    static int encodeNotice(MutableDirectBuffer b, int offset, FrameType type, long origin, long destination) {
+        if (type != FrameType.QUARANTINED && type != FrameType.LEAVING) {
+            throw new IllegalArgumentException(type + " is not a notice");
+        }
+        FrameHeader.write(b, offset, type, 0, origin, destination);
+        return FrameHeader.finish(b, offset, offset + FrameHeader.LENGTH);
+    }
+
+    static void checkNotice(DirectBuffer b, int offset, int length, FrameType type) throws MalformedFrameException {
+        expect(b, offset, length, type, FrameHeader.LENGTH);
+    }
+
+    static int encodeSystem(MutableDirectBuffer b, int offset, long origin, long destination, SystemFrame f) {
+        FrameHeader.write(b, offset, FrameType.SYSTEM, 0, origin, destination);
+        int p = offset + FrameHeader.LENGTH;
+        b.putLong(p, f.seq(), FrameHeader.ORDER);
+        b.putByte(p + 8, f.kind().code());
+        p = putPath(b, p + 9, f.watcheeUid(), f.watchee());
+        p = putPath(b, p, f.watcherUid(), f.watcher());
+        return FrameHeader.finish(b, offset, p);
+    }
+
+    static SystemFrame decodeSystem(DirectBuffer b, int offset, int length) throws MalformedFrameException {
+        if (FrameHeader.type(b, offset) != FrameType.SYSTEM) {
+            throw new MalformedFrameException("expected a SYSTEM frame, got " + FrameHeader.type(b, offset));
+        }
+        int end = offset + length;
+        int p = offset + FrameHeader.LENGTH;
+        if (p + 9 > end) {
+            throw new MalformedFrameException("SYSTEM frame of " + length + " bytes is cut short");
+        }
+        long seq = b.getLong(p, FrameHeader.ORDER);
+        SystemKind kind = SystemKind.of(b.getByte(p + 8));
+        if (kind == null || seq < 1) {
+            throw new MalformedFrameException("SYSTEM frame with kind " + b.getByte(p + 8) + " and sequence " + seq);
+        }
+        int[] cursor = {p + 9};
+        int watcheeUid = getInt(b, cursor, end);
+        String watchee = getPath(b, cursor, end, "watchee");
+        int watcherUid = getInt(b, cursor, end);
+        String watcher = getPath(b, cursor, end, "watcher");
+        if (cursor[0] != end) {
+            throw new MalformedFrameException("SYSTEM frame has " + (end - cursor[0]) + " unexpected bytes");
+        }
+        return new SystemFrame(seq, kind, watcheeUid, watchee, watcherUid, watcher);
+    }
+
+    private static void expect(DirectBuffer b, int offset, int length, FrameType type, int exact)
+            throws MalformedFrameException {
+        FrameType actual = FrameHeader.type(b, offset);
+        if (actual != type) {
+            throw new MalformedFrameException("expected a " + type + " frame, got " + actual);
+        }
+        if (length != exact) {
+            throw new MalformedFrameException(type + " frame of " + length + " bytes, expected " + exact);
+        }
+    }
+
+    private static int putPath(MutableDirectBuffer b, int p, int uid, String path) {
+        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length == 0 || bytes.length > MAX_PATH) {
+            throw new IllegalArgumentException("actor path must be 1 to " + MAX_PATH + " bytes, got " + bytes.length);
+        }
+        b.putInt(p, uid, FrameHeader.ORDER);
+        b.putShort(p + 4, (short) bytes.length, FrameHeader.ORDER);
+        b.putBytes(p + 6, bytes);
+        return p + 6 + bytes.length;
+    }
+
+    private static int getInt(DirectBuffer b, int[] cursor, int end) throws MalformedFrameException {
+        if (cursor[0] + 4 > end) {
+            throw new MalformedFrameException("SYSTEM frame is cut short");
+        }
+        int v = b.getInt(cursor[0], FrameHeader.ORDER);
+        cursor[0] += 4;
+        return v;
+    }
+
+    private static String getPath(DirectBuffer b, int[] cursor, int end, String which) throws MalformedFrameException {
+        int p = cursor[0];
+        if (p + 2 > end) {
+            throw new MalformedFrameException("SYSTEM frame's " + which + " path is cut short");
+        }
+        int n = b.getShort(p, FrameHeader.ORDER) & 0xFFFF;
+        if (n == 0 || n > MAX_PATH || p + 2 + n > end) {
+            throw new MalformedFrameException("SYSTEM frame's " + which + " path of " + n + " bytes is out of bounds");
+        }
+        byte[] bytes = new byte[n];
+        b.getBytes(p + 2, bytes);
+        cursor[0] = p + 2 + n;
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}
