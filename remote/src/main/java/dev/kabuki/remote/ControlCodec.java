@@ -1,6 +1,5 @@
 package dev.kabuki.remote;
 
-import java.nio.charset.StandardCharsets;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -118,9 +117,9 @@ final class ControlCodec {
         }
         int[] cursor = {p + 9};
         int watcheeUid = getInt(b, cursor, end);
-        String watchee = getPath(b, cursor, end, "watchee");
+        String watchee = WireStrings.get(b, cursor, end, 1, MAX_PATH, "SYSTEM frame's watchee path");
         int watcherUid = getInt(b, cursor, end);
-        String watcher = getPath(b, cursor, end, "watcher");
+        String watcher = WireStrings.get(b, cursor, end, 1, MAX_PATH, "SYSTEM frame's watcher path");
         if (cursor[0] != end) {
             throw new MalformedFrameException("SYSTEM frame has " + (end - cursor[0]) + " unexpected bytes");
         }
@@ -139,14 +138,12 @@ final class ControlCodec {
     }
 
     private static int putPath(MutableDirectBuffer b, int p, int uid, String path) {
-        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length == 0 || bytes.length > MAX_PATH) {
-            throw new IllegalArgumentException("actor path must be 1 to " + MAX_PATH + " bytes, got " + bytes.length);
+        int n = WireStrings.length(path);
+        if (n == 0 || n > MAX_PATH) {
+            throw new IllegalArgumentException("actor path must be 1 to " + MAX_PATH + " bytes, got " + n);
         }
         b.putInt(p, uid, FrameHeader.ORDER);
-        b.putShort(p + 4, (short) bytes.length, FrameHeader.ORDER);
-        b.putBytes(p + 6, bytes);
-        return p + 6 + bytes.length;
+        return WireStrings.put(b, p + 4, path);
     }
 
     private static int getInt(DirectBuffer b, int[] cursor, int end) throws MalformedFrameException {
@@ -156,20 +153,5 @@ final class ControlCodec {
         int v = b.getInt(cursor[0], FrameHeader.ORDER);
         cursor[0] += 4;
         return v;
-    }
-
-    private static String getPath(DirectBuffer b, int[] cursor, int end, String which) throws MalformedFrameException {
-        int p = cursor[0];
-        if (p + 2 > end) {
-            throw new MalformedFrameException("SYSTEM frame's " + which + " path is cut short");
-        }
-        int n = b.getShort(p, FrameHeader.ORDER) & 0xFFFF;
-        if (n == 0 || n > MAX_PATH || p + 2 + n > end) {
-            throw new MalformedFrameException("SYSTEM frame's " + which + " path of " + n + " bytes is out of bounds");
-        }
-        byte[] bytes = new byte[n];
-        b.getBytes(p + 2, bytes);
-        cursor[0] = p + 2 + n;
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

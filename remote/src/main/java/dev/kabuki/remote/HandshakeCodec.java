@@ -121,23 +121,16 @@ final class HandshakeCodec {
     }
 
     private static int putAddress(MutableDirectBuffer b, int p, NodeAddress a) {
-        p = putString(b, p, a.system());
-        p = putString(b, p, a.host());
+        p = WireStrings.put(b, p, a.system());
+        p = WireStrings.put(b, p, a.host());
         b.putInt(p, a.port(), FrameHeader.ORDER);
         return p + 4;
     }
 
-    private static int putString(MutableDirectBuffer b, int p, String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        b.putShort(p, (short) bytes.length, FrameHeader.ORDER);
-        b.putBytes(p + 2, bytes);
-        return p + 2 + bytes.length;
-    }
-
     private static NodeAddress getAddress(DirectBuffer b, int[] cursor, int end, String which)
             throws MalformedFrameException {
-        String system = getString(b, cursor, end, MAX_SYSTEM, which + " system");
-        String host = getString(b, cursor, end, MAX_HOST, which + " host");
+        String system = WireStrings.get(b, cursor, end, 0, MAX_SYSTEM, "handshake " + which + " system");
+        String host = WireStrings.get(b, cursor, end, 0, MAX_HOST, "handshake " + which + " host");
         if (cursor[0] + 4 > end) {
             throw new MalformedFrameException("handshake " + which + " address is cut short");
         }
@@ -148,21 +141,5 @@ final class HandshakeCodec {
         } catch (IllegalArgumentException e) {
             throw new MalformedFrameException("handshake " + which + " address: " + e.getMessage());
         }
-    }
-
-    private static String getString(DirectBuffer b, int[] cursor, int end, int max, String what)
-            throws MalformedFrameException {
-        int p = cursor[0];
-        if (p + 2 > end) {
-            throw new MalformedFrameException("handshake " + what + " is cut short");
-        }
-        int n = b.getShort(p, FrameHeader.ORDER) & 0xFFFF;
-        if (n > max || p + 2 + n > end) {
-            throw new MalformedFrameException("handshake " + what + " of " + n + " bytes is out of bounds");
-        }
-        byte[] bytes = new byte[n];
-        b.getBytes(p + 2, bytes);
-        cursor[0] = p + 2 + n;
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }
