@@ -251,7 +251,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         long parks = 0;
         long running = 0;
         for (Worker w : workers) {
-            int d = w.queue.size() + (w.lifo != null ? 1 : 0);
+            int d = w.queue.size() + (w.lifo.isEmpty() ? 0 : 1);
             depths.add(d);
             local += d;
             steals += (long) Worker.STEALS.getOpaque(w);
@@ -381,14 +381,14 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     /**
      * One core worker: its queues and its run loop.
      *
-     * <p>Who writes what: {@code lifo} is swapped atomically by the owner and by stealers;
+     * <p>Who writes what: {@code lifo} follows {@link LifoSlot} (filled by the owner, emptied by
+     * the owner and by stealers);
      * the local queue follows {@link LocalRunQueue}; {@code searching}, {@code tick},
      * {@code ioTick} and {@code lifoPolls} are owner-only plain fields; {@code steals}, {@code parks} and
      * {@code current} are written by the owner with opaque stores and read by metrics and
      * shutdown.
      */
     static final class Worker implements Runnable {
-        static final VarHandle LIFO;
         static final VarHandle STEALS;
         static final VarHandle PARKS;
         static final VarHandle CURRENT;
@@ -396,7 +396,6 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         static {
             try {
                 MethodHandles.Lookup l = MethodHandles.lookup();
-                LIFO = l.findVarHandle(Worker.class, "lifo", Task.class);
                 STEALS = l.findVarHandle(Worker.class, "steals", long.class);
                 PARKS = l.findVarHandle(Worker.class, "parks", long.class);
                 CURRENT = l.findVarHandle(Worker.class, "current", Task.class);
@@ -410,7 +409,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         final LocalRunQueue queue = new LocalRunQueue();
         final Parker parker = new Parker();
         final WorkerThread thread;
-        volatile Task lifo;
+        final LifoSlot lifo = new LifoSlot();
         private long steals;
         private long parks;
         private Task current;
@@ -427,11 +426,11 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         }
 
         boolean hasLocalWork() {
-            return lifo != null || !queue.isEmpty();
+            return !lifo.isEmpty() || !queue.isEmpty();
         }
 
         void scheduleLocal(Task task) {
-            Task prev = (Task) LIFO.getAndSet(this, task);
+            Task prev = lifo.put(task);
             if (prev != null) {
                 queue.pushBack(prev, dispatcher.inject);
                 dispatcher.notifyParked();
@@ -439,7 +438,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         }
 
         private Task takeLifo() {
-            return lifo == null ? null : (Task) LIFO.getAndSet(this, null);
+            return lifo.take();
         }
 
         @Override
