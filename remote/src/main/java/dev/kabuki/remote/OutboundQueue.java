@@ -37,6 +37,7 @@ final class OutboundQueue {
     private final ControlledMessageHandler sender = this::sendOne;
     private Transport.Link link;
     private boolean control;
+    private long destinationUid;
     private int sent;
     private long discarded;
 
@@ -67,11 +68,13 @@ final class OutboundQueue {
 
     /**
      * Hands queued frames to {@code link} on the given stream, in order, until the link pushes
-     * back, the queue is empty, or {@code limit} frames have gone; returns how many went.
-     * Transport thread only.
+     * back, the queue is empty, or {@code limit} frames have gone; returns how many went. Each
+     * frame's destination uid is set to {@code destinationUid} as it leaves (senders queue frames
+     * before the peer's incarnation is known). Transport thread only.
      */
-    int drainTo(Transport.Link link, boolean onControl, int limit) {
+    int drainTo(Transport.Link link, boolean onControl, int limit, long destinationUid) {
         this.link = link;
+        this.destinationUid = destinationUid;
         this.control = onControl;
         this.sent = 0;
         ring.controlledRead(sender, limit);
@@ -79,6 +82,9 @@ final class OutboundQueue {
     }
 
     private ControlledMessageHandler.Action sendOne(int type, MutableDirectBuffer buffer, int index, int length) {
+        if (length >= FrameHeader.LENGTH) {
+            buffer.putLong(index + FrameHeader.DESTINATION_UID_OFFSET, destinationUid, FrameHeader.ORDER);
+        }
         if (link.offer(control, buffer, index, length) == Transport.Offer.SENT) {
             sent++;
             return ControlledMessageHandler.Action.CONTINUE;

@@ -55,6 +55,11 @@ final class PhiAccrualFailureDetector {
         record(first + deviation);
     }
 
+    /** Clock reading of the last heartbeat recorded. */
+    long lastHeartbeatNanos() {
+        return lastHeartbeat;
+    }
+
     /** Records a heartbeat (any message from the node counts) at the clock's now. */
     void heartbeat() {
         long now = nanoClock.getAsLong();

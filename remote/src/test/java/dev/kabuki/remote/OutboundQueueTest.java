@@ -81,7 +81,7 @@ class OutboundQueueTest {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (link.received < (long) senders * perSender) {
-            queue.drainTo(link, false, 100);
+            queue.drainTo(link, false, 100, 7L);
             assertThat(System.nanoTime() - deadline).as("all frames within 60 s").isNegative();
         }
         assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
@@ -90,7 +90,7 @@ class OutboundQueueTest {
             assertThat(link.lastSeq[s]).isEqualTo(perSender - 1);
         }
         assertThat(fullSeen.get()).as("the bound was reached").isPositive();
-        assertThat(queue.drainTo(link, false, 100)).isZero();
+        assertThat(queue.drainTo(link, false, 100, 7L)).isZero();
     }
 
     @Test
@@ -104,7 +104,7 @@ class OutboundQueueTest {
             assertThat(queue.offer(frame, 0, 12 + (int) seq)).isTrue();
         }
         link.refuseAll = true;
-        assertThat(queue.drainTo(link, false, 10)).isZero();
+        assertThat(queue.drainTo(link, false, 10, 7L)).isZero();
         assertThat(queue.queuedBytes()).isPositive();
         assertThat(queue.discard()).isEqualTo(3);
         assertThat(queue.discardedCount()).isEqualTo(3);
