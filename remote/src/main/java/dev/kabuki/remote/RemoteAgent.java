@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safety: {@link #association}, {@link #offerUser} and {@link #sendSystem} may be called
  * from any thread; everything else belongs to the agent thread.
  */
-final class RemoteAgent implements AutoCloseable {
+final class RemoteAgent implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteAgent.class);
     static final long CHECK_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
     static final Duration SYSTEM_RESEND = Duration.ofSeconds(1);
@@ -131,8 +132,14 @@ final class RemoteAgent implements AutoCloseable {
         commands.offer(() -> a.keepConnected = true);
     }
 
+    @Override
+    public String roleName() {
+        return "kabuki-remote-" + local.system();
+    }
+
     /** One round of work; returns how much was done (0: idle, the caller may back off). */
-    int doWork() {
+    @Override
+    public int doWork() {
         if (closed) {
             return 0;
         }
@@ -151,8 +158,13 @@ final class RemoteAgent implements AutoCloseable {
         return work;
     }
 
-    /** Tells every active peer this node is leaving, then closes the transport. Agent thread. */
+    /** The agent runner's close, on the agent thread: see {@link #close()}. */
     @Override
+    public void onClose() {
+        close();
+    }
+
+    /** Tells every active peer this node is leaving, then closes the transport. Agent thread. */
     public void close() {
         if (closed) {
             return;
