@@ -5,29 +5,47 @@ import java.lang.invoke.VarHandle;
 
 /**
  * A deliberately broken copy of {@link InjectionQueue} for {@link InjectionQueueLincheckTest}:
- * {@code pollInto} sizes its batch from the {@code size} it read on the lock-free fast path
- * and allocates it before taking the lock (mutation marked below), as if to keep the
- * allocation out of the critical section. If the queue changes in between, the batch has the
- * wrong size: after a concurrent push it moves fewer tasks than it may although they are
- * queued (no sequential order explains that), after a concurrent poll it takes more than is
- * queued (empty slots as tasks, and a head past the tail). Everything else is a verbatim copy.
+ * {@code pollInto} sizes its batch from {@code size()} read before taking the lock (mutation
+ * marked below), as if to keep the arithmetic out of the critical section. If the queue
+ * changes in between, the batch has the wrong size: after a concurrent push it moves fewer
+ * tasks than it may although they are queued (no sequential order explains that), after a
+ * concurrent poll it takes more than is queued (empty slots as tasks, and a take count past
+ * the put count). Everything else is a verbatim copy.
  */
 final class InjectionQueueWithBatchSizedOutsideTheLock
         implements InjectionQueueLincheckTest.GlobalQueue {
-    private static final VarHandle SIZE;
+    private static final VarHandle PUT_COUNT;
+    private static final VarHandle TAKE_COUNT;
 
     static {
         try {
-            SIZE = MethodHandles.lookup().findVarHandle(
-                    InjectionQueueWithBatchSizedOutsideTheLock.class, "size", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PUT_COUNT = l.findVarHandle(InjectionQueueWithBatchSizedOutsideTheLock.class, "putCount", long.class);
+            TAKE_COUNT = l.findVarHandle(InjectionQueueWithBatchSizedOutsideTheLock.class, "takeCount", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private static final int INITIAL_CAPACITY = 256;
-    /** Above this capacity, an emptied ring is replaced by a small one. */
-    private static final int SHRINK_ABOVE = 1 << 14;
+    /** Slots per chunk. */
+    static final int CHUNK_SIZE = 1024;
+
+    /** A block of slots; the producer that fills it links the next one. */
+    private static final class Chunk {
+        final Task[] slots = new Task[CHUNK_SIZE];
+        /** Written once under putLock, before the putCount store that covers its first slot. */
+        Chunk next;
+    }
+
+    private final Object putLock = new Object();
+    private Chunk tailChunk; // guarded by putLock
+    private int tailPos; // guarded by putLock
+    private volatile long putCount;
+
+    private final Object takeLock = new Object();
+    private Chunk headChunk; // guarded by takeLock
+    private int headPos; // guarded by takeLock
+    private volatile long takeCount;
 
     /**
      * The overflow {@link LocalRunQueue#pushBack} wants: never used, the caller's local queue
@@ -35,123 +53,122 @@ final class InjectionQueueWithBatchSizedOutsideTheLock
      */
     private static final InjectionQueue LOCAL_NEVER_OVERFLOWS = new InjectionQueue();
 
-    private Task[] ring = new Task[INITIAL_CAPACITY];
-    private int head;
-    private int tail;
-    private volatile int size;
-    private final Object lock = new Object();
+    InjectionQueueWithBatchSizedOutsideTheLock() {
+        Chunk first = new Chunk();
+        tailChunk = first;
+        headChunk = first;
+    }
 
     @Override
     public void push(Task task) {
-        synchronized (lock) {
-            if (tail - head == ring.length) {
-                grow();
-            }
-            ring[tail & (ring.length - 1)] = task;
-            tail++;
-            SIZE.setRelease(this, tail - head);
+        synchronized (putLock) {
+            append(task); // may throw OutOfMemoryError opening a chunk: then nothing changed
+            PUT_COUNT.setRelease(this, putCount + 1);
         }
     }
 
     @Override
     public void pushAll(Task[] tasks) {
-        synchronized (lock) {
-            for (Task t : tasks) {
-                if (tail - head == ring.length) {
-                    grow();
+        synchronized (putLock) {
+            int appended = 0;
+            try {
+                for (Task t : tasks) {
+                    append(t);
+                    appended++;
                 }
-                ring[tail & (ring.length - 1)] = t;
-                tail++;
+            } finally { // what was appended is published even if opening a chunk failed
+                PUT_COUNT.setRelease(this, putCount + appended);
             }
-            SIZE.setRelease(this, tail - head);
         }
+    }
+
+    /** Writes one slot at the tail, opening a new chunk if the tail's is full. Under putLock. */
+    private void append(Task task) {
+        Chunk c = tailChunk;
+        int p = tailPos;
+        if (p == CHUNK_SIZE) {
+            Chunk n = new Chunk();
+            c.next = n; // published by the caller's putCount store, with the slot
+            tailChunk = c = n;
+            p = 0;
+        }
+        c.slots[p] = task;
+        tailPos = p + 1;
     }
 
     @Override
     public Task poll() {
-        if (size == 0) {
+        if (isEmpty()) {
             return null;
         }
-        synchronized (lock) {
-            if (head == tail) {
+        synchronized (takeLock) {
+            long taken = takeCount;
+            if ((long) PUT_COUNT.getAcquire(this) == taken) {
                 return null;
             }
             Task t = takeHead();
-            afterTake();
+            TAKE_COUNT.setRelease(this, taken + 1);
             return t;
         }
     }
 
     /**
      * Takes one task to run now and moves up to {@code max} more into {@code local} (whose owner
-     * is the caller and which has room for them), all under one lock acquisition.
+     * is the caller and which has room for them), all under one acquisition of the take lock
+     * (producers do not wait for it).
      *
      * @return the task to run, or null if the queue was empty
      */
     @Override
     public Task pollInto(LocalRunQueue local, int max) {
-        int available = size;
+        long available = size(); // MUTATION: was read under the lock, as putCount - takeCount
         if (available == 0) {
             return null;
         }
-        Task first;
-        // MUTATION: was sized under the lock from tail - head; here sized (and allocated)
-        // before taking the lock, from the size read on the fast path.
-        int n = Math.min(max, available - 1);
-        Task[] batch = n > 0 ? new Task[n] : null;
-        synchronized (lock) {
-            if (head == tail) {
-                return null;
-            }
-            first = takeHead();
+        synchronized (takeLock) {
+            long taken = takeCount;
+            int n = (int) Math.min(max, available - 1);
+            Task first = takeHead();
             for (int i = 0; i < n; i++) {
-                batch[i] = takeHead();
+                local.pushBack(takeHead(), LOCAL_NEVER_OVERFLOWS);
             }
-            afterTake();
+            // After the moves: a task is counted here or in the local queue, never in neither.
+            TAKE_COUNT.setRelease(this, taken + 1 + n);
+            return first;
         }
-        for (int i = 0; i < n; i++) { // outside the lock: producers are not held up
-            local.pushBack(batch[i], LOCAL_NEVER_OVERFLOWS);
-        }
-        return first;
     }
 
+    /** Whether the queue was empty at some moment during the call (see the class note). */
     @Override
     public boolean isEmpty() {
-        return size == 0;
+        long taken = takeCount;
+        return putCount == taken;
     }
 
+    /** The queue's length at some moment during the call (see the class note). */
     @Override
     public int size() {
-        return size;
+        for (;;) {
+            long taken = takeCount;
+            long put = putCount;
+            if (takeCount == taken) {
+                return (int) Math.min(Integer.MAX_VALUE, put - taken);
+            }
+        }
     }
 
+    /** Takes the head slot; the caller holds takeLock and has seen a put count covering it. */
     private Task takeHead() {
-        int idx = head & (ring.length - 1);
-        Task t = ring[idx];
-        ring[idx] = null;
-        head++;
+        Chunk c = headChunk;
+        int p = headPos;
+        if (p == CHUNK_SIZE) {
+            c = c.next; // linked before the put count the caller acquired
+            headChunk = c;
+            p = 0;
+        }
+        Task t = c.slots[p];
+        c.slots[p] = null;
+        headPos = p + 1;
         return t;
-    }
-
-    private void afterTake() {
-        int n = tail - head;
-        if (n == 0 && ring.length > SHRINK_ABOVE) {
-            ring = new Task[INITIAL_CAPACITY];
-            head = 0;
-            tail = 0;
-        }
-        SIZE.setRelease(this, n);
-    }
-
-    private void grow() {
-        Task[] old = ring;
-        int n = tail - head;
-        Task[] bigger = new Task[old.length * 2];
-        for (int i = 0; i < n; i++) {
-            bigger[i] = old[(head + i) & (old.length - 1)];
-        }
-        ring = bigger;
-        head = 0;
-        tail = n;
     }
 }
