@@ -46,13 +46,18 @@ final class Peers {
     /**
      * A kabuki system with {@code workers} core workers (0 = cores). For A/B runs of the
      * busy-wait, {@code -Dkabuki.bench.busyWait=<ISO-8601 duration>} (e.g. {@code PT0S}, via
-     * benchmarks/run's EXTRA_JVM_FLAGS) overrides the builder's default.
+     * benchmarks/run's EXTRA_JVM_FLAGS) overrides the builder's default, and
+     * {@code -Dkabuki.bench.throughput=<n>} the throughput.
      */
     static ActorSystem newKabuki(int workers, String prefix) {
         ActorSystem.Builder b = ActorSystem.builder().workerThreads(workers(workers)).threadNamePrefix(prefix);
         String busyWait = System.getProperty("kabuki.bench.busyWait");
         if (busyWait != null) {
             b.busyWait(Duration.parse(busyWait));
+        }
+        String throughput = System.getProperty("kabuki.bench.throughput");
+        if (throughput != null) {
+            b.throughput(Integer.parseInt(throughput));
         }
         return b.build();
     }
