@@ -89,7 +89,24 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     private static final ThreadLocal<ActorSystem> OWN_SYSTEM = new ThreadLocal<>();
 
     static {
-        ActorSystemInternals.setAccess(ActorSystem::coreDispatcher);
+        ActorSystemInternals.setAccess(new ActorSystemInternals.Access() {
+            @Override
+            public CoreDispatcher coreDispatcher(ActorSystem system) {
+                return system.coreDispatcher();
+            }
+
+            @Override
+            public int actorUid(ActorRef<?> ref) {
+                ActorCell<?> cell = ActorCell.cellOf(ref);
+                return cell == null ? 0 : cell.uid;
+            }
+
+            @Override
+            public ActorRef<?> topLevel(ActorSystem system, String name) {
+                ActorCell<?> cell = system.topLevel.get(name);
+                return cell == null || cell.isTerminated() ? null : cell;
+            }
+        });
     }
 
     private final String name;
