@@ -106,6 +106,29 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
                 ActorCell<?> cell = system.topLevel.get(name);
                 return cell == null || cell.isTerminated() ? null : cell;
             }
+
+            @Override
+            public boolean addWatcher(ActorRef<?> ref, Runnable notify) {
+                ActorCell<?> cell = ActorCell.cellOf(ref);
+                if (cell == null) {
+                    return false;
+                }
+                cell.addWatcher(notify);
+                return true;
+            }
+
+            @Override
+            public void removeWatcher(ActorRef<?> ref, Runnable notify) {
+                ActorCell<?> cell = ActorCell.cellOf(ref);
+                if (cell != null) {
+                    cell.removeWatcher(notify);
+                }
+            }
+
+            @Override
+            public void deadLetter(ActorSystem system, Object message, String recipient, String reason) {
+                system.deadLetters().publish(message, recipient, reason);
+            }
         });
     }
 

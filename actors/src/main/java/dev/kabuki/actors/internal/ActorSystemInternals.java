@@ -21,6 +21,18 @@ public final class ActorSystemInternals {
 
         /** The system's live top-level actor {@code name} ({@code /user/name}), or null. */
         ActorRef<?> topLevel(ActorSystem system, String name);
+
+        /**
+         * Runs {@code notify} once when the local actor {@code ref} ends (at once if it has);
+         * false if {@code ref} is not a local actor.
+         */
+        boolean addWatcher(ActorRef<?> ref, Runnable notify);
+
+        /** Undoes {@link #addWatcher}; harmless if it has run. */
+        void removeWatcher(ActorRef<?> ref, Runnable notify);
+
+        /** Publishes an undeliverable message to the system's dead letters (counted). */
+        void deadLetter(ActorSystem system, Object message, String recipient, String reason);
     }
 
     private static volatile Access access;
@@ -44,6 +56,21 @@ public final class ActorSystemInternals {
     /** See {@link Access#actorUid}. */
     public static int actorUid(ActorRef<?> ref) {
         return access.actorUid(ref);
+    }
+
+    /** See {@link Access#addWatcher}. */
+    public static boolean addWatcher(ActorRef<?> ref, Runnable notify) {
+        return access.addWatcher(ref, notify);
+    }
+
+    /** See {@link Access#removeWatcher}. */
+    public static void removeWatcher(ActorRef<?> ref, Runnable notify) {
+        access.removeWatcher(ref, notify);
+    }
+
+    /** See {@link Access#deadLetter}. */
+    public static void deadLetter(ActorSystem system, Object message, String recipient, String reason) {
+        access.deadLetter(system, message, recipient, reason);
     }
 
     /** See {@link Access#topLevel}. */
