@@ -8,5 +8,9 @@ module dev.kabuki.remote {
     requires io.aeron.client;
     requires io.aeron.driver;
     requires org.slf4j;
+    requires org.apache.fory.core;
+    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.dataformat.cbor;
+    requires com.fasterxml.jackson.datatype.jdk8;
     exports dev.kabuki.remote;
 }
