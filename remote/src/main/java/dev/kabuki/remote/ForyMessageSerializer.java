@@ -28,9 +28,10 @@ import org.apache.fory.serializer.Serializer;
  * Every Fory instance registers exactly the allowed types, by id, in allow-list order (id =
  * type number), then {@link ActorRef} with id {@code allowed.size()} and a serializer that goes
  * through the {@link RefCodec}, then any extra types (tests only) after it. Fory then refuses to
- * write, and refuses to read, a value of any class not registered, apart from the JDK value
- * types on Fory's own list (strings, boxed primitives, arrays of them, the JDK collections and
- * maps, {@code Optional}, time types); a forged class name is refused before it is loaded. Both
+ * write, and refuses to read, a value of any class not registered, apart from the JDK types
+ * Fory registers itself (strings, boxed primitives, arrays, the JDK collections and maps,
+ * {@code Optional}, among others); a class name in forged bytes is looked up among registered
+ * names only, and refused before any class is loaded. Both
  * sides must have the same record definitions: a class version hash per record (Fory's class
  * version check) turns a mismatch into an error instead of garbage.
  *
