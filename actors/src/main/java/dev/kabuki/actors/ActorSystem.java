@@ -1005,6 +1005,15 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         }
 
         /**
+         * The system's name ({@link ActorSystem#name()}), which is also the prefix of its
+         * threads' names and, with kabuki-remote, the system part of its address
+         * ({@code kabuki://name@host:port}). The same setting as {@link #threadNamePrefix}.
+         */
+        public Builder name(String name) {
+            return threadNamePrefix(name);
+        }
+
+        /**
          * Runs on every thread the system starts (workers, blocking threads, the timer), on
          * that thread, before it does any work. Default: none. A hook that throws is logged.
          */

@@ -94,7 +94,9 @@ final class ForyMessageSerializer extends TypeNumberedSerializer {
                 .build();
         List<Class<?>> types = allowed.types();
         for (int i = 0; i < types.size(); i++) {
-            fory.register(types.get(i), i);
+            if (!AllowedTypes.BUILT_IN.contains(types.get(i))) { // Fory knows the JDK's value types
+                fory.register(types.get(i), i);
+            }
         }
         fory.register(ActorRef.class, types.size());
         fory.registerSerializer(ActorRef.class, new RefSerializer(fory.getConfig(), refs));

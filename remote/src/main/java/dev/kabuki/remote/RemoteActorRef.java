@@ -52,7 +52,7 @@ final class RemoteActorRef<M> implements WatchableRef<M> {
 
     @Override
     public <R> JoinHandle<R> ask(Function<ActorRef<R>, ? extends M> request, Duration timeout) {
-        return remote.asks.ask(this, request, timeout);
+        return remote.asks().ask(this, request, timeout);
     }
 
     /** {@code kabuki://system@host:port/path}: where the actor lives. */
@@ -68,12 +68,12 @@ final class RemoteActorRef<M> implements WatchableRef<M> {
 
     @Override
     public void addWatcher(Runnable notify) {
-        remote.watches.watch(this, notify);
+        remote.watches().watch(this, notify);
     }
 
     @Override
     public void removeWatcher(Runnable notify) {
-        remote.watches.unwatch(this, notify);
+        remote.watches().unwatch(this, notify);
     }
 
     /** The wire form: {@code kabuki://system@host:port/path#uid}. */

@@ -36,11 +36,11 @@ class UserFrameTest {
 
     @Test
     void truncatedOrDamagedEnvelopesOnlyEverThrowMalformedFrameException() {
-        ExpandableArrayBuffer b = new ExpandableArrayBuffer(64);
+        ExpandableArrayBuffer b = new ExpandableArrayBuffer(128);
         int p = UserFrame.writeEnvelope(b, 77L, 1, 3L, "/user/a/b/c");
         int len = FrameHeader.finish(b, 0, p + 16);
         byte[] good = new byte[len];
-        b.getBytes(0, good);
+        b.getBytes(0, good, 0, len);
         SplittableRandom random = new SplittableRandom(11);
         for (int i = 0; i < 20_000; i++) {
             byte[] bytes = good.clone();
