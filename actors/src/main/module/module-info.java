@@ -10,5 +10,5 @@ module dev.kabuki.actors {
     requires transitive dev.kabuki.mailbox;
     requires org.slf4j;
     exports dev.kabuki.actors;
-    exports dev.kabuki.actors.internal to dev.kabuki.net;
+    exports dev.kabuki.actors.internal to dev.kabuki.net, dev.kabuki.remote;
 }

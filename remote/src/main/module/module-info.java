@@ -8,5 +8,10 @@ module dev.kabuki.remote {
     requires io.aeron.client;
     requires io.aeron.driver;
     requires org.slf4j;
+    requires org.apache.fory.core;
+    // Jackson CBOR, the non-default message serializer: optional dependencies.
+    requires static com.fasterxml.jackson.databind;
+    requires static com.fasterxml.jackson.dataformat.cbor;
+    requires static com.fasterxml.jackson.datatype.jdk8;
     exports dev.kabuki.remote;
 }

@@ -1,5 +1,6 @@
 package dev.kabuki.actors;
 
+import dev.kabuki.actors.internal.WatchableRef;
 import dev.kabuki.mailbox.OverflowPolicy;
 import dev.kabuki.mailbox.internal.BoundedMessageQueue;
 import dev.kabuki.mailbox.internal.ManyToOneMessageQueue;
@@ -17,6 +18,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -48,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Who writes what</h2>
  * The actor-side fields ({@code actor}, {@code children}, {@code stopping}, {@code suspended},
- * the stash, {@code watching}, the restart counters) are touched only by the thread holding the
+ * the stash, {@code watching} (keyed by the watched cell, or by the {@link WatchableRef} of a
+ * watched remote actor), the restart counters) are touched only by the thread holding the
  * mailbox token (see {@link Mailbox}), so they need no synchronization. {@code terminated},
  * {@code pendingAsks}, {@code watchers} and {@code timers} are read by other threads: volatile or
  * concurrent.
@@ -59,6 +62,11 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     private final ActorSystem system;
     private final ActorCell<?> parent;
     private final String name;
+    /**
+     * This incarnation's number, random and never 0: a remote ref names an actor by path and
+     * uid, so a message for an actor that stopped never reaches a new one at the same path.
+     */
+    final int uid;
     private final ActorFactory<M> factory;
     private final ActorOptions options;
     private final Mailbox<M> mailbox;
@@ -80,7 +88,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     private boolean suspended;
     private Throwable restartCause;
     /** Actors this one watches, with the notification registered on each; first use. */
-    private Map<ActorCell<?>, Runnable> watching;
+    private Map<Object, Runnable> watching;
     /** Messages set aside by {@link #stash}; first use. */
     private ArrayDeque<M> stash;
     private int restartsInWindow;
@@ -104,6 +112,11 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         this.system = system;
         this.parent = parent;
         this.name = name;
+        int u;
+        do {
+            u = ThreadLocalRandom.current().nextInt();
+        } while (u == 0);
+        this.uid = u;
         this.factory = factory;
         this.options = options;
         MessageQueue<M> queue = options.mailboxCapacity() == 0
@@ -343,27 +356,44 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
 
     private void watchWith0(ActorRef<?> target, M message) {
         ActorCell<?> t = cellOf(target);
+        WatchableRef<?> remote = null;
         if (t == null || t.system != system) {
-            throw new IllegalArgumentException(target + " is not an actor of this system");
+            if (!(target instanceof WatchableRef<?> w)) {
+                throw new IllegalArgumentException(target + " is not an actor of this system");
+            }
+            remote = w;
         }
+        Object key = remote != null ? remote : t;
         if (watching == null) {
             watching = new HashMap<>();
         }
-        if (watching.containsKey(t)) {
+        if (watching.containsKey(key)) {
             return;
         }
-        Runnable notify = () -> mailbox.offerSystem(new SystemMessage.Terminated(t, target, message));
-        watching.put(t, notify);
-        t.addWatcher(notify);
+        Runnable notify = () -> mailbox.offerSystem(new SystemMessage.Terminated(key, target, message));
+        watching.put(key, notify);
+        if (remote != null) {
+            remote.addWatcher(notify);
+        } else {
+            t.addWatcher(notify);
+        }
     }
 
     @Override
     public void unwatch(ActorRef<?> target) {
+        if (watching == null) {
+            return;
+        }
         ActorCell<?> t = cellOf(target);
-        if (watching != null && t != null) {
+        if (t != null && t.system == system) {
             Runnable notify = watching.remove(t);
             if (notify != null) {
                 t.removeWatcher(notify);
+            }
+        } else if (target instanceof WatchableRef<?> w) {
+            Runnable notify = watching.remove(w);
+            if (notify != null) {
+                w.removeWatcher(notify);
             }
         }
     }
@@ -984,8 +1014,12 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
                 }
             }
             if (watching != null) {
-                for (Map.Entry<ActorCell<?>, Runnable> e : watching.entrySet()) {
-                    e.getKey().removeWatcher(e.getValue());
+                for (Map.Entry<Object, Runnable> e : watching.entrySet()) {
+                    if (e.getKey() instanceof ActorCell<?> cell) {
+                        cell.removeWatcher(e.getValue());
+                    } else {
+                        ((WatchableRef<?>) e.getKey()).removeWatcher(e.getValue());
+                    }
                 }
                 watching = null;
             }

@@ -89,7 +89,47 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     private static final ThreadLocal<ActorSystem> OWN_SYSTEM = new ThreadLocal<>();
 
     static {
-        ActorSystemInternals.setAccess(ActorSystem::coreDispatcher);
+        ActorSystemInternals.setAccess(new ActorSystemInternals.Access() {
+            @Override
+            public CoreDispatcher coreDispatcher(ActorSystem system) {
+                return system.coreDispatcher();
+            }
+
+            @Override
+            public int actorUid(ActorRef<?> ref) {
+                ActorCell<?> cell = ActorCell.cellOf(ref);
+                return cell == null ? 0 : cell.uid;
+            }
+
+            @Override
+            public ActorRef<?> topLevel(ActorSystem system, String name) {
+                ActorCell<?> cell = system.topLevel.get(name);
+                return cell == null || cell.isTerminated() ? null : cell;
+            }
+
+            @Override
+            public boolean addWatcher(ActorRef<?> ref, Runnable notify) {
+                ActorCell<?> cell = ActorCell.cellOf(ref);
+                if (cell == null) {
+                    return false;
+                }
+                cell.addWatcher(notify);
+                return true;
+            }
+
+            @Override
+            public void removeWatcher(ActorRef<?> ref, Runnable notify) {
+                ActorCell<?> cell = ActorCell.cellOf(ref);
+                if (cell != null) {
+                    cell.removeWatcher(notify);
+                }
+            }
+
+            @Override
+            public void deadLetter(ActorSystem system, Object message, String recipient, String reason) {
+                system.deadLetters().publish(message, recipient, reason);
+            }
+        });
     }
 
     private final String name;
@@ -962,6 +1002,15 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         public Builder threadNamePrefix(String prefix) {
             this.threadNamePrefix = prefix;
             return this;
+        }
+
+        /**
+         * The system's name ({@link ActorSystem#name()}), which is also the prefix of its
+         * threads' names and, with kabuki-remote, the system part of its address
+         * ({@code kabuki://name@host:port}). The same setting as {@link #threadNamePrefix}.
+         */
+        public Builder name(String name) {
+            return threadNamePrefix(name);
         }
 
         /**

@@ -32,7 +32,7 @@ sealed interface SystemMessage {
      * watcher passed to {@code watch}: the actor itself, or a router in front of it), or
      * {@code message} when it was watched with {@code watchWith} (null otherwise).
      */
-    record Terminated(ActorCell<?> actor, ActorRef<?> watchedAs, Object message) implements SystemMessage {
+    record Terminated(Object actor, ActorRef<?> watchedAs, Object message) implements SystemMessage {
     }
 
     /** Shared instance: a stop carries nothing. */

@@ -23,12 +23,19 @@ import java.util.Set;
  * alike). Both nodes' tables must match; the handshake compares their {@link #fingerprint()}
  * and refuses a peer whose table differs, naming the fingerprints.
  *
+ * <p>The JDK's value types ({@link #BUILT_IN}: strings and boxed primitives) are always in the
+ * table, so a reply such as an {@code Integer} needs no allowing.
+ *
  * <p>An open root (an interface or a non-final class that is not sealed) is refused: its
  * subtypes cannot be listed, so allowing it would mean instantiating whatever a frame names.
  *
  * <p>Immutable once built; thread-safe.
  */
 final class AllowedTypes {
+    /** Always allowed: final JDK value classes every serializer writes natively. */
+    static final List<Class<?>> BUILT_IN = List.of(String.class, Boolean.class, Byte.class, Character.class,
+            Short.class, Integer.class, Long.class, Float.class, Double.class);
+
     private final List<Class<?>> byNumber;
     private final Map<Class<?>, Integer> numbers;
     private final long fingerprint;
@@ -51,7 +58,7 @@ final class AllowedTypes {
      *                                  message names it and says what is accepted
      */
     static AllowedTypes of(Set<Class<?>> roots) {
-        Set<Class<?>> concrete = new LinkedHashSet<>();
+        Set<Class<?>> concrete = new LinkedHashSet<>(BUILT_IN);
         for (Class<?> root : roots) {
             Objects.requireNonNull(root, "allowed root");
             collect(root, root, concrete);

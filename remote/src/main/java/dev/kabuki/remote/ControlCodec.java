@@ -28,12 +28,21 @@ final class ControlCodec {
     private ControlCodec() {
     }
 
-    /** The kinds of system message. */
+    /**
+     * The kinds of system message. WATCH, UNWATCH, TERMINATED: the watchee is the actor, the
+     * watcher the watching node's side ({@code /system/remote}). IDENTIFY asks whether an actor
+     * is at the watchee path; IDENTITY answers with its uid (0: none); both name the lookup in
+     * the watcher path ({@code /temp/lookup/<number>}). REGISTER and DEREGISTER announce a
+     * local actor (the watchee) under a receptionist service key (the watcher path,
+     * {@code /receptionist/<key>}).
+     */
     enum SystemKind {
-        WATCH, UNWATCH, TERMINATED;
+        WATCH, UNWATCH, TERMINATED, IDENTIFY, IDENTITY, REGISTER, DEREGISTER;
+
+        private static final SystemKind[] KINDS = values();
 
         static SystemKind of(byte code) {
-            return code >= 1 && code <= 3 ? values()[code - 1] : null;
+            return code >= 1 && code <= KINDS.length ? KINDS[code - 1] : null;
         }
 
         byte code() {

@@ -124,6 +124,20 @@ final class RemoteAgent implements Agent {
     }
 
     /**
+     * Tells {@code node} that the ask {@code askId} it sent found no recipient here (best effort:
+     * if the frame is lost, the ask times out). Any thread.
+     */
+    void sendNoRecipient(NodeAddress node, long askId) {
+        Association a = association(node);
+        commands.offer(() -> {
+            if (a.state == Association.State.ACTIVE) {
+                int n = ControlCodec.encodeNumber(scratch, 0, FrameType.NO_RECIPIENT, localUid, a.remoteUid, askId);
+                a.link.offer(true, scratch, 0, n);
+            }
+        });
+    }
+
+    /**
      * Asks for a link to {@code node} now, and again (with backoff) whenever it fails, until the
      * node's incarnation is quarantined: for seed nodes. Any thread.
      */
@@ -327,8 +341,7 @@ final class RemoteAgent implements Agent {
         byUid.remove(uid);
         int dropped = 0;
         if (a.remoteUid == uid) {
-            dropped = a.queue.discard();
-            a.keepConnected = false;
+            dropped = a.queue.discard(); // keepConnected stays: a seed that restarts is found again
             if (warn) {
                 sendNotice(a, FrameType.QUARANTINED, uid);
             }

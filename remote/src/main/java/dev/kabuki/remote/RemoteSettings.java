@@ -121,7 +121,11 @@ public final class RemoteSettings {
     /**
      * Adds message types that may cross the wire: records, enums, final classes, or sealed
      * interfaces and classes (standing for every concrete type they permit). Nothing else is
-     * ever instantiated from the wire.
+     * ever instantiated from the wire. The types inside a message count too: a record or enum
+     * held by an allowed message must itself be allowed (or permitted by an allowed sealed
+     * type); strings, primitives, byte arrays, lists, sets, maps, optionals and
+     * {@link dev.kabuki.actors.ActorRef}s need no allowing. A message holding a type that is not
+     * allowed fails on the sending side with a {@link DisallowedTypeException} naming it.
      *
      * @throws IllegalArgumentException a type is open (an interface or a non-final class that is
      *                                  not sealed): its subtypes cannot be listed

@@ -1,31 +1,80 @@
 package dev.kabuki.actors.internal;
 
+import dev.kabuki.actors.ActorRef;
 import dev.kabuki.actors.ActorSystem;
 import dev.kabuki.scheduler.internal.CoreDispatcher;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
- * What other kabuki modules (kabuki-net's I/O driver) may reach inside an {@link ActorSystem}
- * that is not its API. Exported only to those modules. The accessor is set once by
- * {@code ActorSystem}'s static initialiser, which has run by the time anyone holds a system.
+ * What other kabuki modules (kabuki-net's I/O driver, kabuki-remote) may reach inside an
+ * {@link ActorSystem} that is not its API. Exported only to those modules. The access is set
+ * once by {@code ActorSystem}'s static initialiser, which has run by the time anyone holds a
+ * system. Thread-safe; nothing here blocks.
  */
 public final class ActorSystemInternals {
-    private static volatile Function<ActorSystem, CoreDispatcher> coreDispatcher;
+    /** What {@code ActorSystem} gives this class. */
+    public interface Access {
+        CoreDispatcher coreDispatcher(ActorSystem system);
+
+        /** The uid of a local actor's incarnation (never 0), or 0 if {@code ref} is not a local actor. */
+        int actorUid(ActorRef<?> ref);
+
+        /** The system's live top-level actor {@code name} ({@code /user/name}), or null. */
+        ActorRef<?> topLevel(ActorSystem system, String name);
+
+        /**
+         * Runs {@code notify} once when the local actor {@code ref} ends (at once if it has);
+         * false if {@code ref} is not a local actor.
+         */
+        boolean addWatcher(ActorRef<?> ref, Runnable notify);
+
+        /** Undoes {@link #addWatcher}; harmless if it has run. */
+        void removeWatcher(ActorRef<?> ref, Runnable notify);
+
+        /** Publishes an undeliverable message to the system's dead letters (counted). */
+        void deadLetter(ActorSystem system, Object message, String recipient, String reason);
+    }
+
+    private static volatile Access access;
 
     private ActorSystemInternals() {
     }
 
     /** Called once by {@code ActorSystem}'s static initialiser. */
-    public static void setAccess(Function<ActorSystem, CoreDispatcher> coreDispatcherAccess) {
-        if (coreDispatcher != null) {
+    public static void setAccess(Access a) {
+        if (access != null) {
             throw new IllegalStateException("access already set");
         }
-        coreDispatcher = Objects.requireNonNull(coreDispatcherAccess);
+        access = Objects.requireNonNull(a);
     }
 
     /** The system's core dispatcher. */
     public static CoreDispatcher coreDispatcher(ActorSystem system) {
-        return coreDispatcher.apply(system);
+        return access.coreDispatcher(system);
+    }
+
+    /** See {@link Access#actorUid}. */
+    public static int actorUid(ActorRef<?> ref) {
+        return access.actorUid(ref);
+    }
+
+    /** See {@link Access#addWatcher}. */
+    public static boolean addWatcher(ActorRef<?> ref, Runnable notify) {
+        return access.addWatcher(ref, notify);
+    }
+
+    /** See {@link Access#removeWatcher}. */
+    public static void removeWatcher(ActorRef<?> ref, Runnable notify) {
+        access.removeWatcher(ref, notify);
+    }
+
+    /** See {@link Access#deadLetter}. */
+    public static void deadLetter(ActorSystem system, Object message, String recipient, String reason) {
+        access.deadLetter(system, message, recipient, reason);
+    }
+
+    /** See {@link Access#topLevel}. */
+    public static ActorRef<?> topLevel(ActorSystem system, String name) {
+        return access.topLevel(system, name);
     }
 }

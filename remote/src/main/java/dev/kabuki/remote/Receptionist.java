@@ -1,0 +1,129 @@
+package dev.kabuki.remote;
+
+import dev.kabuki.actors.ActorRef;
+import dev.kabuki.actors.internal.ActorSystemInternals;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Service discovery across nodes: a local actor registered under a key is announced (REGISTER,
+ * a reliable system message) to every node that is up, and to each node that comes up later;
+ * when it stops, DEREGISTER follows. A node keeps what others announced until they deregister or
+ * go down. {@link #find} answers from what this node knows now, with no round trip: eventually
+ * consistent, as Pekko's receptionist.
+ *
+ * <p>Thread-safety: one monitor over the tables; sends and watcher registration happen outside
+ * it. Never blocks beyond that monitor.
+ */
+final class Receptionist {
+    static final String PREFIX = "/receptionist/";
+
+    private record Entry(String key, String path, int uid) {
+    }
+
+    private final RemoteActors remote;
+    /** Local registrations, by key id. */
+    private final Map<String, Set<ActorRef<?>>> local = new HashMap<>();
+    /** What other nodes announced: node, then key id, then the refs. */
+    private final Map<NodeAddress, Map<String, Set<RemoteActorRef<?>>>> announced = new HashMap<>();
+    private final Set<NodeAddress> upNodes = new LinkedHashSet<>();
+
+    Receptionist(RemoteActors remote) {
+        this.remote = remote;
+    }
+
+    <M> void register(ServiceKey<M> key, ActorRef<M> ref) {
+        int uid = ActorSystemInternals.actorUid(ref);
+        if (uid == 0) {
+            throw new IllegalArgumentException(ref + " is not a local actor of this system: only local actors are"
+                    + " registered (each node registers its own)");
+        }
+        List<NodeAddress> tell;
+        synchronized (this) {
+            if (!local.computeIfAbsent(key.id(), k -> new LinkedHashSet<>()).add(ref)) {
+                return;
+            }
+            tell = new ArrayList<>(upNodes);
+        }
+        Entry e = new Entry(key.id(), ref.path(), uid);
+        for (NodeAddress n : tell) {
+            announce(n, ControlCodec.SystemKind.REGISTER, e);
+        }
+        ActorSystemInternals.addWatcher(ref, () -> deregister(key.id(), ref, e));
+    }
+
+    private void deregister(String key, ActorRef<?> ref, Entry e) {
+        List<NodeAddress> tell;
+        synchronized (this) {
+            Set<ActorRef<?>> set = local.get(key);
+            if (set == null || !set.remove(ref)) {
+                return;
+            }
+            if (set.isEmpty()) {
+                local.remove(key);
+            }
+            tell = new ArrayList<>(upNodes);
+        }
+        for (NodeAddress n : tell) {
+            announce(n, ControlCodec.SystemKind.DEREGISTER, e);
+        }
+    }
+
+    /** This node's own registrations and what the others announced, for {@code key}. */
+    @SuppressWarnings("unchecked")
+    synchronized <M> Set<ActorRef<M>> find(ServiceKey<M> key) {
+        Set<ActorRef<M>> all = new LinkedHashSet<>();
+        for (ActorRef<?> r : local.getOrDefault(key.id(), Set.of())) {
+            all.add((ActorRef<M>) r);
+        }
+        for (Map<String, Set<RemoteActorRef<?>>> byKey : announced.values()) {
+            for (RemoteActorRef<?> r : byKey.getOrDefault(key.id(), Set.of())) {
+                all.add((ActorRef<M>) r);
+            }
+        }
+        return all;
+    }
+
+    void nodeUp(NodeAddress node) {
+        List<Entry> mine = new ArrayList<>();
+        synchronized (this) {
+            upNodes.add(node);
+            local.forEach((key, refs) -> refs.forEach(r ->
+                    mine.add(new Entry(key, r.path(), ActorSystemInternals.actorUid(r)))));
+        }
+        for (Entry e : mine) {
+            announce(node, ControlCodec.SystemKind.REGISTER, e);
+        }
+    }
+
+    synchronized void nodeDown(NodeAddress node) {
+        upNodes.remove(node);
+        announced.remove(node);
+    }
+
+    /** REGISTER or DEREGISTER from {@code node}. */
+    synchronized void announcement(NodeAddress node, ControlCodec.SystemFrame f) {
+        if (!f.watcher().startsWith(PREFIX)) {
+            return;
+        }
+        String key = f.watcher().substring(PREFIX.length());
+        RemoteActorRef<?> ref = new RemoteActorRef<>(remote, node, f.watchee(), f.watcheeUid());
+        Map<String, Set<RemoteActorRef<?>>> byKey = announced.computeIfAbsent(node, n -> new HashMap<>());
+        if (f.kind() == ControlCodec.SystemKind.REGISTER) {
+            byKey.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(ref);
+        } else {
+            Set<RemoteActorRef<?>> set = byKey.get(key);
+            if (set != null) {
+                set.remove(ref);
+            }
+        }
+    }
+
+    private void announce(NodeAddress node, ControlCodec.SystemKind kind, Entry e) {
+        remote.agent().sendSystem(node, new ControlCodec.SystemFrame(0, kind, e.uid(), e.path(), 0, PREFIX + e.key()));
+    }
+}

@@ -1,0 +1,285 @@
+package dev.kabuki.remote;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kabuki.actors.Actor;
+import dev.kabuki.actors.ActorContext;
+import dev.kabuki.actors.ActorRef;
+import dev.kabuki.actors.ActorSystem;
+import dev.kabuki.actors.ActorTerminatedException;
+import dev.kabuki.scheduler.JoinException;
+import dev.kabuki.scheduler.JoinHandle;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two actor systems in one JVM, each with its remote side on a free port of 127.0.0.1. */
+class RemoteActorsTest {
+    private static final String COOKIE = "a-cookie-of-sixteen-chars";
+
+    sealed interface CounterMsg {
+    }
+
+    record Increment(long by) implements CounterMsg {
+    }
+
+    record Get(ActorRef<Long> replyTo) implements CounterMsg {
+    }
+
+    /** A message whose reply address is a local actor of the asking side, not an ask's. */
+    record Report(ActorRef<Long> to) implements CounterMsg {
+    }
+
+    record Ordered(int sender, int seq) implements CounterMsg {
+    }
+
+    record NotAllowed(String text) {
+    }
+
+    static final class Counter implements Actor<CounterMsg> {
+        long total;
+
+        @Override
+        public void receive(ActorContext<CounterMsg> ctx, CounterMsg msg) {
+            switch (msg) {
+                case Increment i -> total += i.by();
+                case Get g -> g.replyTo().tell(total);
+                case Report r -> r.to().tell(total);
+                case Ordered o -> { }
+            }
+        }
+    }
+
+    @TempDir
+    Path base;
+    private ActorSystem a;
+    private ActorSystem b;
+
+    @AfterEach
+    void tearDown() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+        assertThat(base.toFile().list()).as("no Aeron directory left").isEmpty();
+    }
+
+    private RemoteActors remote(ActorSystem system) {
+        return RemoteActors.start(system, RemoteSettings.bind("127.0.0.1", 0).allow(CounterMsg.class).cookie(COOKIE)
+                .aeronDirectory(base.toString()));
+    }
+
+    private static URI uri(RemoteActors on, String path) {
+        return URI.create(on.address() + path);
+    }
+
+    @Test
+    void tellAskLookupAndRefsInsideMessagesWorkAcrossSystems() throws Exception {
+        a = ActorSystem.builder().name("a").build();
+        b = ActorSystem.builder().name("b").build();
+        RemoteActors ra = remote(a);
+        RemoteActors rb = remote(b);
+        b.spawnActor("counter", Counter::new);
+
+        ActorRef<CounterMsg> counter = ra.lookup(uri(rb, "/user/counter"), CounterMsg.class).join(Duration.ofSeconds(30));
+        counter.tell(new Increment(5));
+        counter.tell(new Increment(7));
+        assertThat(counter.<Long>ask(Get::new, Duration.ofSeconds(10)).join(Duration.ofSeconds(30))).isEqualTo(12L);
+
+        // A reply address that is a local actor on a: the ref travels inside the message.
+        CountDownLatch got = new CountDownLatch(1);
+        AtomicReference<Long> seen = new AtomicReference<>();
+        ActorRef<Long> sink = a.spawnActor("sink", () -> (ctx, v) -> {
+            seen.set(v);
+            got.countDown();
+        });
+        counter.tell(new Report(sink));
+        assertThat(got.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen.get()).isEqualTo(12L);
+
+        assertThatThrownBy(() -> ra.lookup(uri(rb, "/user/nobody"), CounterMsg.class).join(Duration.ofSeconds(30)))
+                .isInstanceOf(JoinException.class).hasRootCauseInstanceOf(ActorTerminatedException.class)
+                .hasStackTraceContaining("no actor at");
+    }
+
+    @Test
+    void aDisallowedTypeIsRefusedOnSendWithItsName() throws Exception {
+        a = ActorSystem.builder().name("a").build();
+        b = ActorSystem.builder().name("b").build();
+        RemoteActors ra = remote(a);
+        RemoteActors rb = remote(b);
+        b.spawnActor("counter", Counter::new);
+        ActorRef<CounterMsg> counter = ra.lookup(uri(rb, "/user/counter"), CounterMsg.class).join(Duration.ofSeconds(30));
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        ActorRef<Object> raw = (ActorRef) counter;
+        assertThatThrownBy(() -> raw.tell(new NotAllowed("x")))
+                .isInstanceOf(DisallowedTypeException.class).hasMessageContaining(NotAllowed.class.getName());
+        assertThatThrownBy(() -> ra.lookup(uri(rb, "/user/counter"), NotAllowed.class))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not allowed on the wire");
+    }
+
+    @Test
+    void eightSendersEachSeeTheirMessagesArriveOnceAndInOrder() throws Exception {
+        final int senders = 8;
+        final int perSender = 100_000;
+        a = ActorSystem.builder().name("a").build();
+        b = ActorSystem.builder().name("b").build();
+        RemoteActors ra = remote(a);
+        RemoteActors rb = remote(b);
+        CountDownLatch all = new CountDownLatch(1);
+        AtomicReference<String> error = new AtomicReference<>();
+        b.spawnActor("collector", () -> new Actor<CounterMsg>() {
+            final int[] next = new int[senders];
+            long received;
+
+            @Override
+            public void receive(ActorContext<CounterMsg> ctx, CounterMsg msg) {
+                Ordered o = (Ordered) msg;
+                if (o.seq() != next[o.sender()] && error.get() == null) {
+                    error.set("sender " + o.sender() + ": " + o.seq() + " where " + next[o.sender()] + " was due");
+                }
+                next[o.sender()] = o.seq() + 1;
+                if (++received == (long) senders * perSender) {
+                    all.countDown();
+                }
+            }
+        });
+        ActorRef<CounterMsg> collector = ra.lookup(uri(rb, "/user/collector"), CounterMsg.class)
+                .join(Duration.ofSeconds(30));
+        Thread[] threads = new Thread[senders];
+        for (int s = 0; s < senders; s++) {
+            final int id = s;
+            threads[s] = new Thread(() -> {
+                for (int i = 0; i < perSender; i++) {
+                    Ordered m = new Ordered(id, i);
+                    while (!collector.tryTell(m)) {
+                        Thread.onSpinWait(); // the outbound queue is full: a sender that must not drop waits
+                    }
+                }
+            }, "sender-" + s);
+            threads[s].start();
+        }
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(120));
+        }
+        assertThat(all.await(120, TimeUnit.SECONDS)).as("all %s messages arrived", senders * perSender).isTrue();
+        assertThat(error.get()).isNull();
+        assertThat(b.deadLetters().count()).isZero();
+    }
+
+    @Test
+    void watchersSeeARemoteActorStopAndAsksToAMissingActorFailAtOnce() throws Exception {
+        a = ActorSystem.builder().name("a").build();
+        b = ActorSystem.builder().name("b").build();
+        RemoteActors ra = remote(a);
+        RemoteActors rb = remote(b);
+        ActorRef<CounterMsg> target = b.spawnActor("target", Counter::new);
+        ActorRef<CounterMsg> remoteTarget = ra.lookup(uri(rb, "/user/target"), CounterMsg.class)
+                .join(Duration.ofSeconds(30));
+        List<String> log = new CopyOnWriteArrayList<>();
+        CountDownLatch terminated = new CountDownLatch(1);
+        a.spawnActor("watcher", () -> new Actor<String>() {
+            @Override
+            public void onStart(ActorContext<String> ctx) {
+                ctx.watch(remoteTarget);
+                log.add("watching");
+            }
+
+            @Override
+            public void receive(ActorContext<String> ctx, String msg) {
+            }
+
+            @Override
+            public void onTerminated(ActorContext<String> ctx, ActorRef<?> actor) {
+                log.add("terminated " + actor.name());
+                terminated.countDown();
+            }
+        });
+        awaitTrue(() -> !log.isEmpty());
+        b.stop(target);
+        assertThat(terminated.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(log).containsExactly("watching", "terminated target");
+
+        long t0 = System.nanoTime();
+        JoinHandle<Long> late = remoteTarget.ask(Get::new, Duration.ofSeconds(60));
+        assertThatThrownBy(() -> late.join(Duration.ofSeconds(30))).isInstanceOf(JoinException.class)
+                .hasRootCauseInstanceOf(ActorTerminatedException.class);
+        assertThat(System.nanoTime() - t0).as("failed at once, not at the 60 s timeout")
+                .isLessThan(TimeUnit.SECONDS.toNanos(30));
+    }
+
+    @Test
+    void whenANodeLeavesItsWatchersGetTerminatedAndItsPendingAsksFail() throws Exception {
+        a = ActorSystem.builder().name("a").build();
+        b = ActorSystem.builder().name("b").build();
+        RemoteActors ra = remote(a);
+        RemoteActors rb = remote(b);
+        CountDownLatch never = new CountDownLatch(1);
+        b.spawnActor("silent", () -> (ctx, m) -> { }); // never answers
+        ActorRef<CounterMsg> silent = ra.lookup(uri(rb, "/user/silent"), CounterMsg.class).join(Duration.ofSeconds(30));
+        CountDownLatch terminated = new CountDownLatch(1);
+        a.spawnActor("watcher", () -> new Actor<String>() {
+            @Override
+            public void onStart(ActorContext<String> ctx) {
+                ctx.watch(silent);
+            }
+
+            @Override
+            public void receive(ActorContext<String> ctx, String msg) {
+            }
+
+            @Override
+            public void onTerminated(ActorContext<String> ctx, ActorRef<?> actor) {
+                terminated.countDown();
+            }
+        });
+        JoinHandle<Long> pending = silent.ask(Get::new, Duration.ofSeconds(120));
+        awaitTrue(() -> ra.asks().pendingCount() == 1);
+        b.close();
+        b = null;
+        assertThat(terminated.await(30, TimeUnit.SECONDS)).as("Terminated when the node left").isTrue();
+        assertThatThrownBy(() -> pending.join(Duration.ofSeconds(30))).isInstanceOf(JoinException.class)
+                .hasRootCauseInstanceOf(RemoteNodeDownException.class).hasStackTraceContaining("left");
+        assertThat(never.getCount()).isEqualTo(1);
+    }
+
+    @Test
+    void anActorRegisteredOnOneNodeIsFoundFromTheOtherUntilItStops() throws Exception {
+        a = ActorSystem.builder().name("a").build();
+        b = ActorSystem.builder().name("b").build();
+        RemoteActors ra = remote(a);
+        RemoteActors rb = remote(b);
+        ServiceKey<CounterMsg> key = ServiceKey.of("counters", CounterMsg.class);
+        ActorRef<CounterMsg> counter = b.spawnActor("counter", Counter::new);
+        rb.register(key, counter);
+        assertThat(rb.find(key)).containsExactly(counter);
+        ra.lookup(uri(rb, "/user/counter"), CounterMsg.class).join(Duration.ofSeconds(30)); // brings the nodes up
+        awaitTrue(() -> ra.find(key).size() == 1);
+        ActorRef<CounterMsg> found = ra.find(key).iterator().next();
+        found.tell(new Increment(4));
+        assertThat(found.<Long>ask(Get::new, Duration.ofSeconds(10)).join(Duration.ofSeconds(30))).isEqualTo(4L);
+        b.stop(counter);
+        awaitTrue(() -> ra.find(key).isEmpty());
+        assertThatThrownBy(() -> ra.register(ServiceKey.of("x", NotAllowed.class), a.spawnActor("n", () -> (c, m) -> { })))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not allowed on the wire");
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("condition within 30 s").isNegative();
+            Thread.sleep(5); // polling a condition with a deadline, not waiting for time to pass
+        }
+    }
+}
