@@ -80,16 +80,23 @@ class RemoteActorsTest {
                 .aeronDirectory(base.toString()));
     }
 
+    /** Systems a and b, each with its remote side on a free port. */
+    private void startPair() {
+        a = ActorSystem.builder().name("a").build();
+        b = ActorSystem.builder().name("b").build();
+        remote(a);
+        remote(b);
+    }
+
     private static URI uri(RemoteActors on, String path) {
         return URI.create(on.address() + path);
     }
 
     @Test
     void tellAskLookupAndRefsInsideMessagesWorkAcrossSystems() throws Exception {
-        a = ActorSystem.builder().name("a").build();
-        b = ActorSystem.builder().name("b").build();
-        RemoteActors ra = remote(a);
-        RemoteActors rb = remote(b);
+        startPair();
+        RemoteActors ra = RemoteActors.of(a);
+        RemoteActors rb = RemoteActors.of(b);
         b.spawnActor("counter", Counter::new);
 
         ActorRef<CounterMsg> counter = ra.lookup(uri(rb, "/user/counter"), CounterMsg.class).join(Duration.ofSeconds(30));
@@ -115,10 +122,9 @@ class RemoteActorsTest {
 
     @Test
     void aDisallowedTypeIsRefusedOnSendWithItsName() throws Exception {
-        a = ActorSystem.builder().name("a").build();
-        b = ActorSystem.builder().name("b").build();
-        RemoteActors ra = remote(a);
-        RemoteActors rb = remote(b);
+        startPair();
+        RemoteActors ra = RemoteActors.of(a);
+        RemoteActors rb = RemoteActors.of(b);
         b.spawnActor("counter", Counter::new);
         ActorRef<CounterMsg> counter = ra.lookup(uri(rb, "/user/counter"), CounterMsg.class).join(Duration.ofSeconds(30));
         @SuppressWarnings({"unchecked", "rawtypes"})
@@ -133,10 +139,9 @@ class RemoteActorsTest {
     void eightSendersEachSeeTheirMessagesArriveOnceAndInOrder() throws Exception {
         final int senders = 8;
         final int perSender = 100_000;
-        a = ActorSystem.builder().name("a").build();
-        b = ActorSystem.builder().name("b").build();
-        RemoteActors ra = remote(a);
-        RemoteActors rb = remote(b);
+        startPair();
+        RemoteActors ra = RemoteActors.of(a);
+        RemoteActors rb = RemoteActors.of(b);
         CountDownLatch all = new CountDownLatch(1);
         AtomicReference<String> error = new AtomicReference<>();
         b.spawnActor("collector", () -> new Actor<CounterMsg>() {
@@ -180,10 +185,9 @@ class RemoteActorsTest {
 
     @Test
     void watchersSeeARemoteActorStopAndAsksToAMissingActorFailAtOnce() throws Exception {
-        a = ActorSystem.builder().name("a").build();
-        b = ActorSystem.builder().name("b").build();
-        RemoteActors ra = remote(a);
-        RemoteActors rb = remote(b);
+        startPair();
+        RemoteActors ra = RemoteActors.of(a);
+        RemoteActors rb = RemoteActors.of(b);
         ActorRef<CounterMsg> target = b.spawnActor("target", Counter::new);
         ActorRef<CounterMsg> remoteTarget = ra.lookup(uri(rb, "/user/target"), CounterMsg.class)
                 .join(Duration.ofSeconds(30));
@@ -221,10 +225,9 @@ class RemoteActorsTest {
 
     @Test
     void whenANodeLeavesItsWatchersGetTerminatedAndItsPendingAsksFail() throws Exception {
-        a = ActorSystem.builder().name("a").build();
-        b = ActorSystem.builder().name("b").build();
-        RemoteActors ra = remote(a);
-        RemoteActors rb = remote(b);
+        startPair();
+        RemoteActors ra = RemoteActors.of(a);
+        RemoteActors rb = RemoteActors.of(b);
         CountDownLatch never = new CountDownLatch(1);
         b.spawnActor("silent", () -> (ctx, m) -> { }); // never answers
         ActorRef<CounterMsg> silent = ra.lookup(uri(rb, "/user/silent"), CounterMsg.class).join(Duration.ofSeconds(30));
@@ -256,10 +259,9 @@ class RemoteActorsTest {
 
     @Test
     void anActorRegisteredOnOneNodeIsFoundFromTheOtherUntilItStops() throws Exception {
-        a = ActorSystem.builder().name("a").build();
-        b = ActorSystem.builder().name("b").build();
-        RemoteActors ra = remote(a);
-        RemoteActors rb = remote(b);
+        startPair();
+        RemoteActors ra = RemoteActors.of(a);
+        RemoteActors rb = RemoteActors.of(b);
         ServiceKey<CounterMsg> key = ServiceKey.of("counters", CounterMsg.class);
         ActorRef<CounterMsg> counter = b.spawnActor("counter", Counter::new);
         rb.register(key, counter);
@@ -275,11 +277,12 @@ class RemoteActorsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not allowed on the wire");
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime() - deadline).as("condition within 30 s").isNegative();
-            Thread.sleep(5); // polling a condition with a deadline, not waiting for time to pass
+            Thread.onSpinWait();
+            Thread.yield();
         }
     }
 }
