@@ -701,6 +701,24 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     }
 
     /**
+     * This system's remote side: the one started by {@link Builder#remote} (or by kabuki-remote's
+     * {@code RemoteActors.start}). Thread-safe, non-blocking.
+     *
+     * @throws IllegalStateException the system is local only, or shutting down
+     */
+    public Remoting remote() {
+        synchronized (extensions) {
+            for (Extension e : extensions.values()) {
+                if (e instanceof Remoting r && !extensionsClosed) {
+                    return r;
+                }
+            }
+        }
+        throw new IllegalStateException("actor system '" + name + "' is local only: give its builder "
+                + ".remote(RemoteSettings.bind(host, port)) (kabuki-remote) to reach other systems");
+    }
+
+    /**
      * How many I/O selectors (and selector threads) kabuki-net's driver runs: the builder's
      * {@link Builder#ioSelectors(int)}, by default one per four core workers, at least one.
      */
@@ -892,6 +910,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         private Duration busyWait = WorkStealingDispatcher.DEFAULT_BUSY_WAIT;
         private ThreadFactory blockingThreadFactory;
         private int ioSelectors;
+        private Remoting.Provider remote;
 
         private Builder() {
         }
@@ -1038,9 +1057,24 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         }
 
         /**
-         * Validates every setting, then starts the system.
+         * Makes the system reachable from other systems (and able to reach theirs), started by
+         * {@code provider} as the last step of {@link #build()}: with kabuki-remote on the class
+         * path, {@code .remote(RemoteSettings.bind("127.0.0.1", 25520).allow(Msg.class))}. A
+         * system built without it is local only: no remote thread, no socket, no file. Default:
+         * none.
+         */
+        public Builder remote(Remoting.Provider provider) {
+            this.remote = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
+        /**
+         * Validates every setting, then starts the system (and, if {@link #remote} was given, its
+         * remote side).
          *
          * @throws IllegalArgumentException a setting is invalid; the message names it
+         * @throws RuntimeException         the remote side could not start (for example its port
+         *                                  is taken); the system is shut down first
          */
         public ActorSystem build() {
             RuntimeContext.checkThreadNamePrefix(threadNamePrefix);
@@ -1062,7 +1096,16 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
                 }
                 workers = core.validate(); // before any thread starts
             }
-            return new ActorSystem(this, workers);
+            ActorSystem system = new ActorSystem(this, workers);
+            if (remote != null) {
+                try {
+                    Objects.requireNonNull(remote.start(system), "Remoting.Provider.start returned null");
+                } catch (RuntimeException | Error e) {
+                    system.shutdownNow();
+                    throw e;
+                }
+            }
+            return system;
         }
     }
 }

@@ -124,7 +124,18 @@ final class AeronTransport implements Transport {
             CloseHelper.quietClose(a);
             CloseHelper.quietClose(d);
             IoUtil.delete(new File(directory), true);
-            throw e;
+            if (e instanceof IllegalStateException) {
+                throw e;
+            }
+            // Aeron reports a bind failure (port taken, address not on this host) as a
+            // RegistrationException from its conductor: say which endpoint and why, once.
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            int at = why.indexOf("channel error - ");
+            if (at >= 0) {
+                why = why.substring(at + "channel error - ".length());
+            }
+            throw new IllegalStateException("remote: could not bind UDP " + endpoint(bindHost, bindPort)
+                    + " for actor system '" + system + "': " + why, e);
         }
         this.controlAssembler = new FragmentAssembler((b, off, len, h) -> current.onFrame(true, b, off, len, h.sessionId()));
         this.ordinaryAssembler = new FragmentAssembler((b, off, len, h) -> current.onFrame(false, b, off, len, h.sessionId()));

@@ -3,6 +3,7 @@ package dev.kabuki.remote;
 import dev.kabuki.actors.ActorRef;
 import dev.kabuki.actors.ActorSystem;
 import dev.kabuki.actors.ActorTerminatedException;
+import dev.kabuki.actors.Remoting;
 import dev.kabuki.actors.internal.ActorSystemInternals;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.Promise;
@@ -28,12 +29,13 @@ import org.slf4j.LoggerFactory;
  * never started this way is local only (no Aeron thread, no files in {@code /dev/shm}).
  *
  * <pre>{@code
- * ActorSystem orders = ActorSystem.builder().name("orders").build();
- * RemoteActors remote = RemoteActors.start(orders, RemoteSettings.bind("127.0.0.1", 25520)
- *         .seedNodes("kabuki://orders@10.0.0.2:25520")
- *         .allow(CounterMsg.class)
- *         .cookie(System.getenv("KABUKI_COOKIE")));
- * ActorRef<CounterMsg> counter = remote
+ * ActorSystem orders = ActorSystem.builder().name("orders")
+ *         .remote(RemoteSettings.bind("127.0.0.1", 25520)
+ *                 .seedNodes("kabuki://orders@10.0.0.2:25520")
+ *                 .allow(CounterMsg.class)
+ *                 .cookie(System.getenv("KABUKI_COOKIE")))
+ *         .build();
+ * ActorRef<CounterMsg> counter = orders.remote()
  *         .lookup(URI.create("kabuki://orders@10.0.0.2:25520/user/counter"), CounterMsg.class)
  *         .join();
  * counter.tell(new Increment(5));
@@ -49,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. No method blocks except {@code join} on what {@link #lookup} returns. Closed
  * with the actor system (its peers are told this node is leaving).
  */
-public final class RemoteActors implements ActorSystem.Extension {
+public final class RemoteActors implements Remoting {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteActors.class);
     private static final String LOOKUP_PREFIX = "/temp/lookup/";
 
@@ -94,7 +96,8 @@ public final class RemoteActors implements ActorSystem.Extension {
     /**
      * The remote side of {@code system}.
      *
-     * @throws IllegalStateException it was never started with {@link #start}
+     * @throws IllegalStateException it was never started (by {@link #start} or the builder's
+     *                               {@code remote(settings)})
      */
     public static RemoteActors of(ActorSystem system) {
         return system.extension(RemoteActors.class, s -> {
@@ -157,6 +160,7 @@ public final class RemoteActors implements ActorSystem.Extension {
      * @throws IllegalArgumentException the URI is not an actor address, or {@code type} is not
      *                                  allowed on the wire
      */
+    @Override
     @SuppressWarnings("unchecked")
     public <M> JoinHandle<ActorRef<M>> lookup(URI uri, Class<M> type) {
         Objects.requireNonNull(uri, "uri");

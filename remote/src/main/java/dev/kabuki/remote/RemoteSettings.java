@@ -1,5 +1,7 @@
 package dev.kabuki.remote;
 
+import dev.kabuki.actors.ActorSystem;
+import dev.kabuki.actors.Remoting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -42,7 +44,17 @@ import java.util.Set;
  * <p>Immutable: every {@code with}-style method returns a copy. Thread-safe. Values are checked
  * as they are set; each method names the setting in its {@link IllegalArgumentException}.
  */
-public final class RemoteSettings {
+public final class RemoteSettings implements Remoting.Provider {
+    /**
+     * Starts {@code system}'s remote side with these settings: what
+     * {@code ActorSystem.builder().remote(settings)} calls at build time; the same as
+     * {@link RemoteActors#start(ActorSystem, RemoteSettings)}.
+     */
+    @Override
+    public RemoteActors start(ActorSystem system) {
+        return RemoteActors.start(system, this);
+    }
+
     /** Smallest ordinary term length Aeron takes: 64 KiB. */
     public static final int MIN_TERM_LENGTH = 64 * 1024;
     /** Largest ordinary term length accepted here: 64 MiB (messages up to 8 MiB). */

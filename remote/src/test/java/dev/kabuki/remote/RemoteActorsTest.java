@@ -121,6 +121,33 @@ class RemoteActorsTest {
     }
 
     @Test
+    void theBuilderStartsTheRemoteSideAndRemoteLooksActorsUp() throws Exception {
+        RemoteSettings settings = RemoteSettings.bind("127.0.0.1", 0).allow(CounterMsg.class).cookie(COOKIE)
+                .aeronDirectory(base.toString());
+        a = ActorSystem.builder().name("a").remote(settings).build();
+        b = ActorSystem.builder().name("b").remote(settings).build();
+        b.spawnActor("counter", Counter::new);
+        assertThat(a.remote()).isSameAs(RemoteActors.of(a));
+
+        ActorRef<CounterMsg> counter = a.remote()
+                .lookup(uri(RemoteActors.of(b), "/user/counter"), CounterMsg.class).join(Duration.ofSeconds(30));
+        counter.tell(new Increment(5));
+        assertThat(counter.<Long>ask(Get::new, Duration.ofSeconds(10)).join(Duration.ofSeconds(30))).isEqualTo(5L);
+
+        // The port b holds cannot be bound again: build fails, naming why, and leaves nothing running.
+        int taken = RemoteActors.of(b).address().port();
+        assertThatThrownBy(() -> ActorSystem.builder().name("c")
+                .remote(RemoteSettings.bind("127.0.0.1", taken).aeronDirectory(base.toString())).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(String.valueOf(taken));
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("c-"));
+
+        try (ActorSystem local = ActorSystem.builder().name("local").build()) {
+            assertThatThrownBy(local::remote).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("'local' is local only").hasMessageContaining(".remote(RemoteSettings");
+        }
+    }
+
+    @Test
     void aDisallowedTypeIsRefusedOnSendWithItsName() throws Exception {
         startPair();
         RemoteActors ra = RemoteActors.of(a);
