@@ -370,7 +370,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         if (watching.containsKey(key)) {
             return;
         }
-        Runnable notify = () -> mailbox.offerSystem(new SystemMessage.Terminated(key, target, message));
+        Runnable notify = () -> notifyTerminated(new SystemMessage.Terminated(key, target, message));
         watching.put(key, notify);
         if (remote != null) {
             remote.addWatcher(notify);
@@ -715,6 +715,10 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
                     return;
                 }
             }
+            case InternalMessage.WatchedTerminated w -> {
+                deliverTerminated(w.notice);
+                return;
+            }
             case InternalMessage.TimerFired fired -> {
                 Object m = timerMessage(fired);
                 if (m != null && fired.key == RECEIVE_TIMEOUT_KEY) {
@@ -804,6 +808,22 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
             } else if (suspended && restartCause != null) {
                 restartAfterBackoff();
             }
+        }
+    }
+
+    /**
+     * A watched actor has stopped; called once, on whichever thread saw it stop (or, for a remote
+     * actor, the remote thread). The notice goes on this actor's ordinary lane, behind what is
+     * already there: every message the watched actor sent here was offered before it stopped,
+     * and its stop happens-before this call (the watcher set is read after the stop is
+     * published), so those messages are received first, as in Erlang and Pekko. A full bounded
+     * mailbox must not lose the notice, so it then goes on the system lane instead (ahead of
+     * what fills the mailbox); a closed one means this actor stopped and needs no notice.
+     */
+    @SuppressWarnings("unchecked")
+    private void notifyTerminated(SystemMessage.Terminated t) {
+        if (mailbox.offer((M) new InternalMessage.WatchedTerminated(t)) == Mailbox.Offer.FULL) {
+            mailbox.offerSystem(t);
         }
     }
 

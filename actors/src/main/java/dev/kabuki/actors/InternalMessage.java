@@ -7,15 +7,16 @@ import java.util.function.BiFunction;
 
 /**
  * A message the runtime puts on an actor's ordinary lane on the actor's own behalf, in order
- * with everything else it receives: the outcome of a {@code pipeToSelf}, or a keyed timer's
- * firing. {@link ActorCell#invoke} unwraps it on the actor's thread, so whatever it carries
+ * with everything else it receives: the outcome of a {@code pipeToSelf}, a keyed timer's
+ * firing, or the termination of an actor it watches. {@link ActorCell#invoke} unwraps it on the actor's thread, so whatever it carries
  * (a mapper, a timer check) runs one message at a time like {@code receive}.
  *
  * <p>An abstract class rather than an interface: the one check on every message's path
  * ({@code message instanceof InternalMessage}) is then a compare against a fixed slot of the
  * message's class, never a scan of its interfaces.
  */
-abstract sealed class InternalMessage permits InternalMessage.Piped, InternalMessage.TimerFired {
+abstract sealed class InternalMessage permits InternalMessage.Piped, InternalMessage.TimerFired,
+        InternalMessage.WatchedTerminated {
 
     /**
      * The outcome of a handle or stage piped to the actor: the mapper turns it into one of the
@@ -78,6 +79,23 @@ abstract sealed class InternalMessage permits InternalMessage.Piped, InternalMes
         @Override
         public String toString() {
             return message + " (timer " + key + ")";
+        }
+    }
+
+    /**
+     * An actor this one watches has stopped: on the ordinary lane, so that it comes after every
+     * message that actor sent here before it stopped (see {@code ActorCell.notifyTerminated}).
+     */
+    static final class WatchedTerminated extends InternalMessage {
+        final SystemMessage.Terminated notice;
+
+        WatchedTerminated(SystemMessage.Terminated notice) {
+            this.notice = notice;
+        }
+
+        @Override
+        public String toString() {
+            return "termination of " + notice.watchedAs();
         }
     }
 }

@@ -70,6 +70,52 @@ class WatchAndTimersTest {
         assertThat(log).containsExactly("watching target", "watching target", "terminated target");
     }
 
+    /**
+     * Erlang's and Pekko's order: what a watched actor sent before it stopped is received before
+     * its termination. Many rounds on every worker, the watchee stopping itself right after its
+     * last send, so that the termination races the messages still in the watcher's mailbox.
+     */
+    @Test
+    void theTerminationComesAfterEveryMessageTheWatchedActorSentBeforeItStopped() throws Exception {
+        int rounds = 200;
+        int perRound = 2_000;
+        for (int round = 0; round < rounds; round++) {
+            List<Object> seen = new java.util.ArrayList<>(); // the watcher's thread only; read after the latch
+            CountDownLatch terminated = new CountDownLatch(1);
+            ActorRef<Object> watcher = system.spawnActor("w" + round, () -> new Actor<Object>() {
+                @Override
+                public void receive(ActorContext<Object> ctx, Object msg) {
+                    if (msg instanceof ActorRef<?> target) {
+                        ctx.watch(target);
+                        @SuppressWarnings("unchecked") ActorRef<Object> t = (ActorRef<Object>) target;
+                        t.tell("go");
+                    } else {
+                        seen.add(msg);
+                    }
+                }
+
+                @Override
+                public void onTerminated(ActorContext<Object> ctx, ActorRef<?> actor) {
+                    seen.add("terminated");
+                    terminated.countDown();
+                }
+            });
+            ActorRef<Object> sender = system.spawnActor("s" + round, () -> (ctx, msg) -> {
+                for (int i = 0; i < perRound; i++) {
+                    watcher.tell(i);
+                }
+                ctx.stopSelf();
+            });
+            watcher.tell(sender);
+            assertThat(terminated.await(30, TimeUnit.SECONDS)).as("round %d terminated", round).isTrue();
+            system.stop(watcher);
+            assertThat(seen).as("round %d", round).hasSize(perRound + 1).last().isEqualTo("terminated");
+            for (int i = 0; i < perRound; i++) {
+                assertThat(seen.get(i)).isEqualTo(i);
+            }
+        }
+    }
+
     @Test
     void watchWithDeliversTheGivenMessageAndWatchingAStoppedActorFiresAtOnce() throws Exception {
         List<String> log = new CopyOnWriteArrayList<>();

@@ -53,6 +53,18 @@ final class Association {
     long lastCheckNanos;
     SystemMessageDelivery.Sender<ControlCodec.SystemFrame> systemOut;
     SystemMessageDelivery.Receiver systemIn;
+    /**
+     * System messages not yet numbered, in order: the first may be a termination notice waiting
+     * for {@link #flushId}'s acknowledgement (see {@code RemoteAgent.releaseHeld}).
+     */
+    final java.util.ArrayDeque<ControlCodec.SystemFrame> heldSystem = new java.util.ArrayDeque<>();
+    /** The flush the head of {@link #heldSystem} waits for; 0 when none is outstanding. */
+    long flushId;
+    /** Whether the flush frame has gone into {@link #queue} (it may have found the queue full). */
+    boolean flushQueued;
+    long flushDeadlineNanos;
+    /** The head of {@link #heldSystem} has been flushed for (acknowledged or timed out). */
+    boolean headFlushed;
 
     Association(NodeAddress address, int queueBytes) {
         this.address = address;

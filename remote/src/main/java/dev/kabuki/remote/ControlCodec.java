@@ -12,6 +12,7 @@ import org.agrona.MutableDirectBuffer;
  * HEARTBEAT     i64 counter, i64 the sender's clock at sending (for round-trip estimates)
  * ACK, NACK     i64 sequence number
  * NO_RECIPIENT  i64 the ask id whose recipient does not exist
+ * FLUSH, FLUSH_ACK  i64 the flush number (FLUSH on the ordinary stream, behind the user frames it covers)
  * QUARANTINED, LEAVING   nothing
  * SYSTEM        i64 sequence number, u8 kind (1 watch, 2 unwatch, 3 terminated),
  *               i32 watchee uid, u16 length + UTF-8 watchee path,
@@ -72,9 +73,10 @@ final class ControlCodec {
                 b.getLong(offset + FrameHeader.LENGTH + 8, FrameHeader.ORDER));
     }
 
-    /** ACK, NACK or NO_RECIPIENT: a header and one number. */
+    /** ACK, NACK, NO_RECIPIENT, FLUSH or FLUSH_ACK: a header and one number. */
     static int encodeNumber(MutableDirectBuffer b, int offset, FrameType type, long origin, long destination, long n) {
-        if (type != FrameType.ACK && type != FrameType.NACK && type != FrameType.NO_RECIPIENT) {
+        if (type != FrameType.ACK && type != FrameType.NACK && type != FrameType.NO_RECIPIENT
+                && type != FrameType.FLUSH && type != FrameType.FLUSH_ACK) {
             throw new IllegalArgumentException(type + " does not carry one number");
         }
         FrameHeader.write(b, offset, type, 0, origin, destination);

@@ -25,7 +25,14 @@ enum FrameType {
     /** An ask's recipient does not exist on the answering node: fail the ask now. */
     NO_RECIPIENT(9, true),
     /** A user message for an actor. */
-    USER(10, false);
+    USER(10, false),
+    /**
+     * Behind the user messages queued before it, on the ordinary stream: the receiver answers
+     * {@link #FLUSH_ACK} with the same number once it has handed all of them to their actors.
+     */
+    FLUSH(11, false),
+    /** Everything the sender queued before its {@link #FLUSH} of this number has been received. */
+    FLUSH_ACK(12, true);
 
     final byte code;
     /** Whether the frame travels on the control stream (else the ordinary one). */

@@ -47,6 +47,8 @@ final class RemoteAgent implements Agent {
     static final long CHECK_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
     static final Duration SYSTEM_RESEND = Duration.ofSeconds(1);
     static final Duration SYSTEM_GIVE_UP = Duration.ofMinutes(2);
+    /** How long a termination notice waits for its flush to be acknowledged (Pekko's default, 3 s). */
+    static final long FLUSH_TIMEOUT_NANOS = Duration.ofSeconds(3).toNanos();
     private static final int POLL_LIMIT = 64;
     private static final int DRAIN_LIMIT = 64;
 
@@ -59,6 +61,8 @@ final class RemoteAgent implements Agent {
     private final LongSupplier clock;
     private final HandshakeCodec handshakes;
     private final DropLog drops;
+    /** The last flush number used (agent thread). */
+    private long flushIds;
     private final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024));
     private final int maxFrame;
 
@@ -255,6 +259,15 @@ final class RemoteAgent implements Agent {
                 return work + 1;
             }
         }
+        if (a.flushId != 0) {
+            if (!a.flushQueued) {
+                queueFlush(a);
+            }
+            if (now - a.flushDeadlineNanos >= 0) {
+                LOG.debug("remote: no flush acknowledgement from {} in time; sending the termination notice", a.address);
+                flushDone(a, a.flushId, now);
+            }
+        }
         List<SystemMessageDelivery.Numbered<ControlCodec.SystemFrame>> due = a.systemOut.resendDue(now);
         for (SystemMessageDelivery.Numbered<ControlCodec.SystemFrame> n : due) {
             sendSystemFrame(a, n);
@@ -290,7 +303,56 @@ final class RemoteAgent implements Agent {
                 a.address, settings.handshakeTimeout().toMillis(), dropped, a.backoffNanos / 1_000_000);
     }
 
+    /**
+     * Queues a system message for {@code a}. A termination notice first flushes the ordinary
+     * stream: the messages the stopped actor sent to that node went into {@code a.queue} before
+     * it stopped, hence before this runs; a {@link FrameType#FLUSH} queued behind them is answered
+     * by the peer only once it has handed them all to their actors, and the notice (with every
+     * system message after it, to keep their order) waits for that answer or
+     * {@link #FLUSH_TIMEOUT_NANOS}, as Pekko's death-watch-notification flush does. The
+     * receiving actor then gets the messages before the termination (its ordinary lane keeps that
+     * order). Agent thread.
+     */
     private void queueSystem(Association a, ControlCodec.SystemFrame frame) {
+        a.heldSystem.addLast(frame);
+        releaseHeld(a, clock.getAsLong());
+    }
+
+    /** Numbers and sends the held system messages that need no flush or whose flush is done. */
+    private void releaseHeld(Association a, long now) {
+        while (a.flushId == 0 && !a.heldSystem.isEmpty()) {
+            ControlCodec.SystemFrame f = a.heldSystem.peekFirst();
+            if (f.kind() == ControlCodec.SystemKind.TERMINATED && !a.headFlushed
+                    && a.state == Association.State.ACTIVE) {
+                a.flushId = ++flushIds;
+                a.flushQueued = false;
+                a.flushDeadlineNanos = now + FLUSH_TIMEOUT_NANOS;
+                queueFlush(a);
+                return;
+            }
+            a.heldSystem.pollFirst();
+            a.headFlushed = false;
+            numberAndSend(a, f);
+        }
+    }
+
+    /** Puts the pending flush into the ordinary queue; retried each tick while the queue is full. */
+    private void queueFlush(Association a) {
+        int n = ControlCodec.encodeNumber(scratch, 0, FrameType.FLUSH, localUid, 0, a.flushId);
+        a.flushQueued = a.queue.offer(scratch, 0, n);
+    }
+
+    /** The peer has everything queued before flush {@code id} (or it took too long): release the notice. */
+    private void flushDone(Association a, long id, long now) {
+        if (a.flushId == 0 || id != a.flushId) {
+            return; // a late answer to an earlier flush
+        }
+        a.flushId = 0;
+        a.headFlushed = true;
+        releaseHeld(a, now);
+    }
+
+    private void numberAndSend(Association a, ControlCodec.SystemFrame frame) {
         if (a.systemOut == null) {
             resetSystemState(a);
         }
@@ -350,6 +412,9 @@ final class RemoteAgent implements Agent {
             a.detector = null;
             a.systemOut = null;
             a.systemIn = null;
+            a.heldSystem.clear(); // for the incarnation now gone
+            a.flushId = 0;
+            a.headFlushed = false;
         }
         if (a.inboundUid == uid) {
             a.inboundUid = 0;
@@ -521,6 +586,20 @@ final class RemoteAgent implements Agent {
                         + " incarnation; it will not talk to it again until this node restarts");
             }
             case USER -> events.userFrame(a.address, origin, b, offset, length);
+            case FLUSH -> {
+                // Every USER frame before it on this stream has been handed to its actor.
+                long id = ControlCodec.decodeNumber(b, offset, length, FrameType.FLUSH);
+                if (a.link != null) {
+                    int n = ControlCodec.encodeNumber(scratch, 0, FrameType.FLUSH_ACK, localUid, origin, id);
+                    a.link.offer(true, scratch, 0, n);
+                }
+            }
+            case FLUSH_ACK -> {
+                long id = ControlCodec.decodeNumber(b, offset, length, FrameType.FLUSH_ACK);
+                if (a.remoteUid == origin) {
+                    flushDone(a, id, clock.getAsLong());
+                }
+            }
             default -> drops.dropped("unexpected frame", type + " from " + a.address);
         }
     }

@@ -45,6 +45,10 @@ class RemoteActorsTest {
     record NotAllowed(String text) {
     }
 
+    /** Sends {@code count} numbers 0, 1, ... to {@code to}, then stops the actor that got it. */
+    record Burst(ActorRef<Long> to, int count) implements CounterMsg {
+    }
+
     static final class Counter implements Actor<CounterMsg> {
         long total;
 
@@ -55,6 +59,12 @@ class RemoteActorsTest {
                 case Get g -> g.replyTo().tell(total);
                 case Report r -> r.to().tell(total);
                 case Ordered o -> { }
+                case Burst burst -> {
+                    for (long i = 0; i < burst.count(); i++) {
+                        burst.to().tell(i);
+                    }
+                    ctx.stopSelf();
+                }
             }
         }
     }
@@ -248,6 +258,49 @@ class RemoteActorsTest {
                 .hasRootCauseInstanceOf(ActorTerminatedException.class);
         assertThat(System.nanoTime() - t0).as("failed at once, not at the 60 s timeout")
                 .isLessThan(TimeUnit.SECONDS.toNanos(30));
+    }
+
+    /**
+     * A remote watcher gets every message the watched actor sent it before it stopped, then the
+     * termination: the notice travels on the control stream and the messages on the ordinary one,
+     * so it waits for the flush behind them.
+     */
+    @Test
+    void aRemoteTerminationComesAfterTheMessagesTheActorSentBeforeItStopped() throws Exception {
+        startPair();
+        RemoteActors ra = RemoteActors.of(a);
+        RemoteActors rb = RemoteActors.of(b);
+        int count = 5_000;
+        for (int round = 0; round < 5; round++) {
+            b.spawnActor("burst" + round, Counter::new);
+            ActorRef<CounterMsg> target = ra.lookup(uri(rb, "/user/burst" + round), CounterMsg.class)
+                    .join(Duration.ofSeconds(30));
+            List<Object> seen = new java.util.ArrayList<>(); // the watcher's thread; read after the latch
+            CountDownLatch terminated = new CountDownLatch(1);
+            a.spawnActor("burstWatcher" + round, () -> new Actor<Long>() {
+                @Override
+                public void onStart(ActorContext<Long> ctx) {
+                    ctx.watch(target);
+                    target.tell(new Burst(ctx.self(), count));
+                }
+
+                @Override
+                public void receive(ActorContext<Long> ctx, Long msg) {
+                    seen.add(msg);
+                }
+
+                @Override
+                public void onTerminated(ActorContext<Long> ctx, ActorRef<?> actor) {
+                    seen.add("terminated");
+                    terminated.countDown();
+                }
+            });
+            assertThat(terminated.await(60, TimeUnit.SECONDS)).as("round %d terminated", round).isTrue();
+            assertThat(seen).as("round %d", round).hasSize(count + 1).last().isEqualTo("terminated");
+            for (int i = 0; i < count; i++) {
+                assertThat(seen.get(i)).isEqualTo((long) i);
+            }
+        }
     }
 
     @Test
