@@ -107,11 +107,13 @@ public final class RemoteKv {
     /** A node: an actor system with its remote side, one shard registered. */
     record Node(ActorSystem system, RemoteActors remote) implements AutoCloseable {
         static Node start(String name, List<String> seeds) {
-            ActorSystem system = ActorSystem.builder().name(name).build();
-            RemoteActors remote = RemoteActors.start(system, RemoteSettings.bind("127.0.0.1", 0)
-                    .seedNodes(seeds.toArray(String[]::new))
-                    .allow(KvMsg.class, KvReply.class)
-                    .cookie(System.getenv().getOrDefault("KABUKI_COOKIE", "kabuki-remote-kv-demo-cookie")));
+            ActorSystem system = ActorSystem.builder().name(name)
+                    .remote(RemoteSettings.bind("127.0.0.1", 0)
+                            .seedNodes(seeds.toArray(String[]::new))
+                            .allow(KvMsg.class, KvReply.class)
+                            .cookie(System.getenv().getOrDefault("KABUKI_COOKIE", "kabuki-remote-kv-demo-cookie")))
+                    .build();
+            RemoteActors remote = RemoteActors.of(system);
             String me = remote.address() + "/user/shard";
             remote.register(SHARDS, system.spawnActor("shard", () -> new Shard(me)));
             return new Node(system, remote);
