@@ -56,6 +56,9 @@ final class AeronTransport implements Transport {
     private static final long BIND_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final String directory;
+    /** Whether the driver runs elsewhere: then its directory is not this transport's to delete. */
+    private final boolean external;
+    /** The embedded driver; null with an external one. */
     private final MediaDriver driver;
     private final Aeron aeron;
     private final Subscription control;
@@ -79,24 +82,50 @@ final class AeronTransport implements Transport {
      * @throws IllegalStateException the endpoint could not be bound in time (the cause, if any, names why)
      */
     AeronTransport(String system, String bindHost, int bindPort, String baseDirectory, int ordinaryTermLength) {
+        this(system, bindHost, bindPort, baseDirectory, ordinaryTermLength, RemoteSettings.DriverThreading.SHARED, null);
+    }
+
+    /**
+     * As above, with the embedded driver's threading, or an external driver's directory (then no
+     * driver is started here and that directory is neither created nor deleted).
+     */
+    AeronTransport(String system, String bindHost, int bindPort, String baseDirectory, int ordinaryTermLength,
+                   RemoteSettings.DriverThreading threading, String externalDriver) {
         Objects.requireNonNull(system, "system");
         Objects.requireNonNull(bindHost, "bindHost");
         this.ordinaryTermLength = ordinaryTermLength;
-        String base = baseDirectory != null ? baseDirectory : new File(io.aeron.CommonContext.getAeronDirectoryName()).getParent();
-        this.directory = new File(base, "kabuki-" + system + "-" + UUID.randomUUID()).getAbsolutePath();
+        this.external = externalDriver != null;
+        if (external) {
+            this.directory = new File(externalDriver).getAbsolutePath();
+        } else {
+            String base = baseDirectory != null ? baseDirectory
+                    : new File(io.aeron.CommonContext.getAeronDirectoryName()).getParent();
+            this.directory = new File(base, "kabuki-" + system + "-" + UUID.randomUUID()).getAbsolutePath();
+        }
         MediaDriver d = null;
         Aeron a = null;
         try {
-            IdleStrategy idle = new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
-            d = MediaDriver.launch(new MediaDriver.Context()
-                    .aeronDirectoryName(directory)
-                    .threadingMode(ThreadingMode.SHARED)
-                    .sharedIdleStrategy(idle)
-                    .sharedThreadFactory(named("kabuki-" + system + "-aeron-driver"))
-                    .dirDeleteOnStart(true)
-                    .dirDeleteOnShutdown(true)
-                    .termBufferSparseFile(true)
-                    .errorHandler(e -> LOG.warn("Aeron media driver of '{}': {}", system, e.toString())));
+            if (!external) {
+                MediaDriver.Context ctx = new MediaDriver.Context()
+                        .aeronDirectoryName(directory)
+                        .dirDeleteOnStart(true)
+                        .dirDeleteOnShutdown(true)
+                        .termBufferSparseFile(true)
+                        .errorHandler(e -> LOG.warn("Aeron media driver of '{}': {}", system, e.toString()));
+                if (threading == RemoteSettings.DriverThreading.DEDICATED) {
+                    ctx.threadingMode(ThreadingMode.DEDICATED)
+                            .conductorIdleStrategy(backoff()).senderIdleStrategy(backoff())
+                            .receiverIdleStrategy(backoff())
+                            .conductorThreadFactory(named("kabuki-" + system + "-aeron-conductor"))
+                            .senderThreadFactory(named("kabuki-" + system + "-aeron-sender"))
+                            .receiverThreadFactory(named("kabuki-" + system + "-aeron-receiver"));
+                } else {
+                    ctx.threadingMode(ThreadingMode.SHARED)
+                            .sharedIdleStrategy(backoff())
+                            .sharedThreadFactory(named("kabuki-" + system + "-aeron-driver"));
+                }
+                d = MediaDriver.launch(ctx);
+            }
             a = Aeron.connect(new Aeron.Context()
                     .aeronDirectoryName(directory)
                     .threadFactory(named("kabuki-" + system + "-aeron-client"))
@@ -123,7 +152,9 @@ final class AeronTransport implements Transport {
         } catch (RuntimeException e) {
             CloseHelper.quietClose(a);
             CloseHelper.quietClose(d);
-            IoUtil.delete(new File(directory), true);
+            if (!external) {
+                IoUtil.delete(new File(directory), true);
+            }
             if (e instanceof IllegalStateException) {
                 throw e;
             }
@@ -135,7 +166,8 @@ final class AeronTransport implements Transport {
                 why = why.substring(at + "channel error - ".length());
             }
             throw new IllegalStateException("remote: could not bind UDP " + endpoint(bindHost, bindPort)
-                    + " for actor system '" + system + "': " + why, e);
+                    + " for actor system '" + system + "'"
+                    + (external ? " with the external media driver at " + directory : "") + ": " + why, e);
         }
         this.controlAssembler = new FragmentAssembler((b, off, len, h) -> current.onFrame(true, b, off, len, h.sessionId()));
         this.ordinaryAssembler = new FragmentAssembler((b, off, len, h) -> current.onFrame(false, b, off, len, h.sessionId()));
@@ -172,6 +204,11 @@ final class AeronTransport implements Transport {
 
     private static String endpoint(String host, int port) {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** Idle: spin 10, yield 20, then park from 1 µs doubling to 1 ms (a few percent of a core idle). */
+    private static IdleStrategy backoff() {
+        return new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
     }
 
     private static ThreadFactory named(String name) {
@@ -232,7 +269,9 @@ final class AeronTransport implements Transport {
         CloseHelper.quietCloseAll(control, ordinary);
         CloseHelper.quietClose(aeron);
         CloseHelper.quietClose(driver);
-        IoUtil.delete(new File(directory), true);
+        if (!external) {
+            IoUtil.delete(new File(directory), true);
+        }
     }
 
     private static final class AeronLink implements Link {

@@ -123,7 +123,8 @@ public final class RemoteActors implements Remoting {
         } while (u == 0);
         this.uid = u;
         AeronTransport transport = new AeronTransport(system.name(), settings.host(), settings.port(),
-                settings.aeronDirectory(), settings.ordinaryTermLength());
+                settings.aeronDirectory(), settings.ordinaryTermLength(), settings.driverThreading(),
+                settings.externalMediaDriver());
         this.address = new NodeAddress(system.name(), settings.host(), transport.localAddress().getPort());
         this.agent = new RemoteAgent(transport, address, uid, allowed.fingerprint(), settings, new Inbound(),
                 System::nanoTime);

@@ -39,6 +39,7 @@ import java.util.Set;
  *   <tr><td>handshake timeout</td><td>20 s</td></tr>
  *   <tr><td>Aeron directory</td><td>beside Aeron's default ({@code /dev/shm} on Linux), one
  *       per system, removed at start and at close</td></tr>
+ *   <tr><td>media driver</td><td>embedded, one per system, {@link DriverThreading#SHARED}</td></tr>
  * </table>
  *
  * <p>Immutable: every {@code with}-style method returns a copy. Thread-safe. Values are checked
@@ -71,10 +72,29 @@ public final class RemoteSettings implements Remoting.Provider {
     private final int systemMessageBuffer;
     private final Duration handshakeTimeout;
     private final String aeronDirectory;
+    private final DriverThreading driverThreading;
+    private final String externalDriver;
+
+    /** How the embedded Aeron media driver runs its work (see {@link #driverThreading}). */
+    public enum DriverThreading {
+        /**
+         * One driver thread does the conductor's, the sender's and the receiver's work, parking
+         * (1 µs growing to 1 ms) when there is none: a few percent of a core per idle node. The
+         * default.
+         */
+        SHARED,
+        /**
+         * A thread each for the conductor, the sender and the receiver, each parking the same way
+         * when idle: lower latency under load, at the cost of two more threads and more idle CPU.
+         * For nodes with cores to spare.
+         */
+        DEDICATED
+    }
 
     private RemoteSettings(String host, int port, List<NodeAddress> seedNodes, Set<Class<?>> allowed, String cookie,
                            FailureDetectorSettings failureDetector, int ordinaryTermLength, int outboundQueueBytes,
-                           int systemMessageBuffer, Duration handshakeTimeout, String aeronDirectory) {
+                           int systemMessageBuffer, Duration handshakeTimeout, String aeronDirectory,
+                           DriverThreading driverThreading, String externalDriver) {
         this.host = host;
         this.port = port;
         this.seedNodes = List.copyOf(seedNodes);
@@ -86,6 +106,8 @@ public final class RemoteSettings implements Remoting.Provider {
         this.systemMessageBuffer = systemMessageBuffer;
         this.handshakeTimeout = handshakeTimeout;
         this.aeronDirectory = aeronDirectory;
+        this.driverThreading = driverThreading;
+        this.externalDriver = externalDriver;
     }
 
     /**
@@ -104,7 +126,7 @@ public final class RemoteSettings implements Remoting.Provider {
             throw new IllegalArgumentException("bind port must be 0 to 65535, got " + port);
         }
         return new RemoteSettings(host, port, List.of(), Set.of(), null, FailureDetectorSettings.DEFAULT,
-                2 * 1024 * 1024, 2 * 1024 * 1024, 20_000, Duration.ofSeconds(20), null);
+                2 * 1024 * 1024, 2 * 1024 * 1024, 20_000, Duration.ofSeconds(20), null, DriverThreading.SHARED, null);
     }
 
     /**
@@ -127,7 +149,7 @@ public final class RemoteSettings implements Remoting.Provider {
             nodes.add(NodeAddress.parse(a));
         }
         return new RemoteSettings(host, port, nodes, allowed, cookie, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory);
+                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
     }
 
     /**
@@ -149,7 +171,7 @@ public final class RemoteSettings implements Remoting.Provider {
         }
         AllowedTypes.of(all); // checks every root now, where the mistake is made
         return new RemoteSettings(host, port, seedNodes, all, cookie, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory);
+                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
     }
 
     /**
@@ -165,13 +187,13 @@ public final class RemoteSettings implements Remoting.Provider {
             throw new IllegalArgumentException("cookie must have at least 16 characters, got " + secret.length());
         }
         return new RemoteSettings(host, port, seedNodes, allowed, secret, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory);
+                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
     }
 
     /** The failure detector's settings, for every peer node. */
     public RemoteSettings failureDetector(FailureDetectorSettings settings) {
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, Objects.requireNonNull(settings, "settings"),
-                ordinaryTermLength, outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory);
+                ordinaryTermLength, outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
     }
 
     /**
@@ -187,7 +209,7 @@ public final class RemoteSettings implements Remoting.Provider {
                     + MIN_TERM_LENGTH + " to " + MAX_TERM_LENGTH + ", got " + bytes);
         }
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, bytes,
-                Math.max(outboundQueueBytes, bytes), systemMessageBuffer, handshakeTimeout, aeronDirectory);
+                Math.max(outboundQueueBytes, bytes), systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
     }
 
     /**
@@ -202,7 +224,7 @@ public final class RemoteSettings implements Remoting.Provider {
                     + " term length (" + ordinaryTermLength + "), got " + bytes);
         }
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength, bytes,
-                systemMessageBuffer, handshakeTimeout, aeronDirectory);
+                systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
     }
 
     /**
@@ -216,7 +238,7 @@ public final class RemoteSettings implements Remoting.Provider {
             throw new IllegalArgumentException("systemMessageBuffer must be at least 100, got " + messages);
         }
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, messages, handshakeTimeout, aeronDirectory);
+                outboundQueueBytes, messages, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
     }
 
     /**
@@ -231,7 +253,7 @@ public final class RemoteSettings implements Remoting.Provider {
             throw new IllegalArgumentException("handshakeTimeout must be 1 s to 10 min, got " + timeout);
         }
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, systemMessageBuffer, timeout, aeronDirectory);
+                outboundQueueBytes, systemMessageBuffer, timeout, aeronDirectory, driverThreading, externalDriver);
     }
 
     /**
@@ -240,7 +262,46 @@ public final class RemoteSettings implements Remoting.Provider {
      */
     public RemoteSettings aeronDirectory(String parent) {
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, parent);
+                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, parent, driverThreading,
+                externalDriver);
+    }
+
+    /**
+     * How the embedded media driver runs: {@link DriverThreading#SHARED} (default) or
+     * {@link DriverThreading#DEDICATED}. Ignored with {@link #externalMediaDriver}.
+     */
+    public RemoteSettings driverThreading(DriverThreading threading) {
+        return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
+                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory,
+                Objects.requireNonNull(threading, "threading"), externalDriver);
+    }
+
+    /**
+     * Uses the Aeron media driver already running with directory {@code aeronDirectory} (one
+     * started with {@code io.aeron.driver.MediaDriver}, shared by several processes, tuned and
+     * pinned by the operator) instead of starting one inside this system. The system then
+     * neither creates nor deletes that directory; starting fails if no driver answers there.
+     * Null: back to the embedded driver (the default).
+     *
+     * @throws IllegalArgumentException the directory is empty
+     */
+    public RemoteSettings externalMediaDriver(String aeronDirectory) {
+        if (aeronDirectory != null && aeronDirectory.isBlank()) {
+            throw new IllegalArgumentException("externalMediaDriver directory must not be empty");
+        }
+        return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
+                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, this.aeronDirectory, driverThreading,
+                aeronDirectory);
+    }
+
+    /** The embedded driver's threading. */
+    public DriverThreading driverThreading() {
+        return driverThreading;
+    }
+
+    /** The external driver's directory, or null when the system embeds its own driver. */
+    public String externalMediaDriver() {
+        return externalDriver;
     }
 
     /** The address the node listens on. */
@@ -314,6 +375,7 @@ public final class RemoteSettings implements Remoting.Provider {
                 + allowed.size() + " root(s), cookie=" + (cookie != null ? "set" : "none") + ", failureDetector="
                 + failureDetector + ", ordinaryTermLength=" + ordinaryTermLength + ", outboundQueueBytes="
                 + outboundQueueBytes + ", systemMessageBuffer=" + systemMessageBuffer + ", handshakeTimeout="
-                + handshakeTimeout + ", aeronDirectory=" + aeronDirectory + "]";
+                + handshakeTimeout + ", aeronDirectory=" + aeronDirectory + ", driverThreading=" + driverThreading
+                + ", externalMediaDriver=" + externalDriver + "]";
     }
 }

@@ -157,6 +157,32 @@ class RemoteActorsTest {
         }
     }
 
+    /** DEDICATED driver threading on one node, an external media driver on the other. */
+    @Test
+    void aDedicatedDriverAndAnExternalDriverTalkLikeTheDefault() throws Exception {
+        java.io.File external = base.resolve("external-driver").toFile();
+        try (io.aeron.driver.MediaDriver driver = io.aeron.driver.MediaDriver.launch(new io.aeron.driver.MediaDriver.Context()
+                .aeronDirectoryName(external.getAbsolutePath())
+                .threadingMode(io.aeron.driver.ThreadingMode.SHARED)
+                .dirDeleteOnStart(true).dirDeleteOnShutdown(true))) {
+            RemoteSettings settings = RemoteSettings.bind("127.0.0.1", 0).allow(CounterMsg.class).cookie(COOKIE)
+                    .aeronDirectory(base.toString());
+            a = ActorSystem.builder().name("a")
+                    .remote(settings.driverThreading(RemoteSettings.DriverThreading.DEDICATED)).build();
+            b = ActorSystem.builder().name("b").remote(settings.externalMediaDriver(external.getAbsolutePath())).build();
+            b.spawnActor("counter", Counter::new);
+            ActorRef<CounterMsg> counter = a.remote()
+                    .lookup(uri(RemoteActors.of(b), "/user/counter"), CounterMsg.class).join(Duration.ofSeconds(30));
+            counter.tell(new Increment(3));
+            assertThat(counter.<Long>ask(Get::new, Duration.ofSeconds(10)).join(Duration.ofSeconds(30))).isEqualTo(3L);
+            b.close();
+            b = null;
+            assertThat(external).as("the external driver's directory is not b's to delete").isDirectory();
+            a.close();
+            a = null;
+        }
+    }
+
     @Test
     void aDisallowedTypeIsRefusedOnSendWithItsName() throws Exception {
         startPair();
