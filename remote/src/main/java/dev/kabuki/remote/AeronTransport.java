@@ -111,6 +111,11 @@ final class AeronTransport implements Transport {
                         .dirDeleteOnStart(true)
                         .dirDeleteOnShutdown(true)
                         .termBufferSparseFile(true)
+                        // The async executor only resolves names when a channel is added: it may
+                        // park long (its default idle cost 1-2% of a core on an idle node).
+                        .asyncExecutorIdleStrategy(new BackoffIdleStrategy(1, 1, TimeUnit.MICROSECONDS.toNanos(1),
+                                TimeUnit.MILLISECONDS.toNanos(50)))
+                        .asyncExecutorThreadFactory(named("kabuki-" + system + "-aeron-executor"))
                         .errorHandler(e -> LOG.warn("Aeron media driver of '{}': {}", system, e.toString()));
                 if (threading == RemoteSettings.DriverThreading.DEDICATED) {
                     ctx.threadingMode(ThreadingMode.DEDICATED)
