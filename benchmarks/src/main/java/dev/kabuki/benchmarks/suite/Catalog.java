@@ -24,9 +24,23 @@ final class Catalog {
                   String text) {
     }
 
-    static final Map<String, String> SIDE_NAMES = Map.of(
-            "kabuki", "kabuki", "kabuki-b", "kabuki (worker-polled I/O driver)", "tokio", "Tokio", "pekko", "Pekko", "jdk", "JDK",
-            "netty-nio", "Netty NIO", "netty-epoll", "Netty epoll");
+    static final Map<String, String> SIDE_NAMES = Map.ofEntries(
+            Map.entry("kabuki", "kabuki"), Map.entry("kabuki-b", "kabuki (worker-polled I/O driver)"),
+            Map.entry("tokio", "Tokio"), Map.entry("pekko", "Pekko"), Map.entry("jdk", "JDK"),
+            Map.entry("netty-nio", "Netty NIO"), Map.entry("netty-epoll", "Netty epoll"),
+            Map.entry("pekko-tcp", "Pekko Artery TCP"),
+            Map.entry("pekko-aeron", "Pekko Artery Aeron UDP (idle-cpu-level 5)"));
+
+    /** The peers of the remote workloads (R1, R2, R0 idle). */
+    static final List<String> REMOTE_PEERS = List.of("pekko-tcp", "pekko-aeron");
+
+    /** What the remote workloads share, said once in each of their sections. */
+    static final String REMOTE_SETUP = "Two JVMs on 127.0.0.1, a server node and a client node, both fresh "
+            + "processes for every side and round, timed by the same driver (RemoteBenchMain, in "
+            + "benchmarks/src/remote-harness). Each side with its recommended transport settings: kabuki-remote's "
+            + "defaults (Aeron UDP with an embedded media driver, the Fory serializer, records allowed on the "
+            + "wire); Pekko 1.7.0 Artery's defaults with a hand-written serializer, over TCP and over Aeron UDP "
+            + "(embedded media driver, idle-cpu-level 5, Pekko's default).";
 
     static String sideName(String workload, String side) {
         if (side.equals("jdk")) {
@@ -62,7 +76,21 @@ final class Catalog {
                             + "so that it can be seen not to be the bottleneck."),
             new Workload("W9", "W9 many-to-many", "requests/s", List.of("tokio", "pekko", "jdk"),
                     "Actors each send requests to uniformly random other actors and await each reply "
-                            + "before the next: messages cross workers all the time."));
+                            + "before the next: messages cross workers all the time."),
+            new Workload("R1", "R1 remote ping-pong", "round trips/s", REMOTE_PEERS,
+                    "An actor on the client node sends a ping with a 100-byte payload to an actor on the server "
+                            + "node, which answers with a pong carrying the same 100 bytes; the next ping goes when "
+                            + "the pong is in: one message in flight. Latency = ping sent to pong received, per round "
+                            + "trip. " + REMOTE_SETUP + " CPU = both processes' CPU time in the measured iteration, "
+                            + "also shown per node and per round trip."),
+            new Workload("R2", "R2 remote one-way", "messages/s", REMOTE_PEERS,
+                    "An actor on the client node sends one-way messages with a 100-byte payload to an actor on "
+                            + "the server node, at most 2,000 sent and not yet acknowledged; the server's actor "
+                            + "acknowledges every 100. Figure = messages acknowledged per second. The window is well "
+                            + "below both sides' outbound queue bounds (kabuki: 2 MiB per peer; Pekko: 3,072 messages "
+                            + "per association), so nothing is dropped by design. The nodes and settings of R1. "
+                            + "CPU = both processes' CPU time in the measured iteration, also shown per node and "
+                            + "per message."));
 
     static final List<Target> TARGETS = List.of(
             new Target("W1", "-", "tokio", "rate", 3, false, "W1 ≥ 3x Tokio"),
@@ -90,5 +118,9 @@ final class Catalog {
             new Target("W7", "c64", "tokio", "rate", 1, false, "W7 C=64 ≥ Tokio"),
             new Target("W7", "c512", "netty-nio", "rate", 1, false, "W7 C=512 ≥ Netty NIO"),
             new Target("W7", "c512", "netty-epoll", "rate", 1, false, "W7 C=512 ≥ Netty epoll"),
-            new Target("W7", "c512", "tokio", "rate", 1, false, "W7 C=512 ≥ Tokio"));
+            new Target("W7", "c512", "tokio", "rate", 1, false, "W7 C=512 ≥ Tokio"),
+            new Target("R1", "-", "pekko-tcp", "rate", 2, false, "R1 ≥ 2x Pekko Artery TCP"),
+            new Target("R1", "-", "pekko-aeron", "rate", 2, false, "R1 ≥ 2x Pekko Artery Aeron UDP"),
+            new Target("R2", "-", "pekko-tcp", "rate", 2, false, "R2 ≥ 2x Pekko Artery TCP"),
+            new Target("R2", "-", "pekko-aeron", "rate", 2, false, "R2 ≥ 2x Pekko Artery Aeron UDP"));
 }

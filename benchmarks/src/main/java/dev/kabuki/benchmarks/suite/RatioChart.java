@@ -27,21 +27,24 @@ final class RatioChart {
     private record Group(String label, String workload, String shape, String metric) {
     }
 
-    private static final List<String> PEERS = List.of("tokio", "pekko", "jdk", "netty-nio", "netty-epoll");
+    private static final List<String> PEERS = List.of("tokio", "pekko", "jdk", "netty-nio", "netty-epoll", "pekko-tcp",
+            "pekko-aeron");
     private static final Color[] COLORS = {
             new Color(0xCE, 0x42, 0x2B), new Color(0x2B, 0x6C, 0xB0), new Color(0x55, 0x8B, 0x2F),
-            new Color(0x8E, 0x44, 0xAD), new Color(0xE6, 0x9F, 0x00)};
+            new Color(0x8E, 0x44, 0xAD), new Color(0xE6, 0x9F, 0x00), new Color(0x1A, 0x9E, 0x9E),
+            new Color(0x7F, 0x7F, 0x7F)};
 
     static void write(Run run, Path png) throws IOException {
         List<Group> groups = new ArrayList<>();
-        for (String w : List.of("W1", "W2", "W3a", "W3b", "W4a", "W4b", "W5", "W6", "W7", "W9")) {
+        for (String w : List.of("W1", "W2", "W3a", "W3b", "W4a", "W4b", "W5", "W6", "W7", "W9", "R1", "R2", "R0")) {
             for (String shape : run.shapes(w)) {
                 String metric = switch (w) {
                     case "W3b" -> "bytes_per_actor";
                     case "W6" -> "ms";
+                    case "R0" -> "idle_cpu";
                     default -> "rate";
                 };
-                String label = w + (shape.equals("-") ? "" : " " + shape.replace("c", "C"))
+                String label = w.equals("R0") ? "Ridle CPU" : w + (shape.equals("-") ? "" : " " + shape.replace("c", "C"))
                         + (w.equals("W3b") ? " mem" : "");
                 groups.add(new Group(label, w, shape, metric));
             }

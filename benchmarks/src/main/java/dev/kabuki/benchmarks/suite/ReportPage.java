@@ -32,7 +32,7 @@ final class ReportPage {
                         + "interleaved round by round (kabuki, then each peer, then the next round), with the same "
                         + "number of worker threads. A side's figure in a round is the median of its measured "
                         + "iterations; a **ratio** is kabuki's figure over the peer's in the same round, oriented so "
-                        + "that **above 1 means kabuki is better** (rates kabuki/peer; times and bytes peer/kabuki), "
+                        + "that **above 1 means kabuki is better** (rates kabuki/peer; times, bytes and idle CPU peer/kabuki), "
                         + "and the table gives the median of the rounds' ratios with their range. ")
                 .append("Why each figure is what it is, the profiles behind the missed targets and the history of "
                         + "earlier sittings: [benchmark-analysis.md](benchmark-analysis.md). Every figure per round "
@@ -48,6 +48,7 @@ final class ReportPage {
                 benchmarks/run                 # every workload, 5 rounds, WORKLOADS.md sizes; writes this page
                 benchmarks/run --quick         # the same in under 10 minutes on 2 cores, build included (smaller sizes, 2 rounds)
                 benchmarks/run W1 W5 W9        # some workloads
+                benchmarks/run R               # the remote workloads: R1, R2, Ridle
                 benchmarks/run --smoke         # tiny sizes, one round, report in benchmarks/target only (CI)
                 benchmarks/run --help          # every option
                 ```
@@ -55,15 +56,18 @@ final class ReportPage {
                 Needs a JDK 21+ (found like the build does: `$JAVA`, `$JAVA_HOME`, `/usr/lib/jvm/*`), Maven, GNU
                 `time`, and for the Tokio columns cargo with Debian's packaged crates
                 (`apt-get install librust-tokio-dev`; built offline, see `benchmarks/tokio/README.md`). Without
-                them the Tokio columns stay empty and say why. Logs of every process, with its result lines,
-                are kept in `benchmarks/target/suite-<time>/logs/`.
+                them the Tokio columns stay empty and say why. The Pekko remote peer (R1, R2, Ridle) is the
+                module `benchmarks-pekko-remote`, built with the rest; without its jar the Pekko Artery columns
+                stay empty and say why. Logs of every process, with its result lines, are kept in
+                `benchmarks/target/suite-<time>/logs/`.
 
                 """);
         machine(m);
         targets();
         md.append("\n![kabuki's ratio to each peer, per workload (log scale, above 1 = kabuki better)]"
                 + "(benchmarks/ratios.png)\n\n");
-        for (String id : List.of("W1", "W2", "W3a", "W3b", "W4a", "W4b", "W5", "W6", "W7", "W8", "W9")) {
+        for (String id : List.of("W1", "W2", "W3a", "W3b", "W4a", "W4b", "W5", "W6", "W7", "W8", "W9", "R1", "R2",
+                "R0")) {
             if (!run.has(id)) {
                 continue;
             }
@@ -71,6 +75,7 @@ final class ReportPage {
                 case "W3b" -> w3b();
                 case "W6" -> w6();
                 case "W8" -> w8();
+                case "R0" -> idle();
                 default -> rateWorkload(Catalog.RATE_WORKLOADS.stream().filter(x -> x.id().equals(id)).findFirst()
                         .orElseThrow());
             }
@@ -85,7 +90,9 @@ final class ReportPage {
                 {"cpu", "CPU"}, {"cores", "cores"}, {"workers", "worker threads, every side"}, {"memory", "memory"},
                 {"kernel", "kernel"}, {"java", "JDK"}, {"jvm_flags", "JVM flags, every JVM side"},
                 {"w3b_jvm_flags", "JVM flags, W3b"}, {"server_jvm_flags", "JVM flags, W7 servers"},
-                {"client_jvm_flags", "JVM flags, W7 load client"}, {"rustc", "Rust"}, {"tokio", "Tokio"},
+                {"client_jvm_flags", "JVM flags, W7 load client"},
+                {"remote_jvm_flags", "JVM flags, remote nodes (R1, R2, Ridle; server and client)"},
+                {"rustc", "Rust"}, {"tokio", "Tokio"}, {"pekko_remote", "Pekko remote"},
                 {"rounds", "rounds"}, {"iterations", "iterations"}, {"sizes", "sizes"},
                 {"load_before", "load average before"}, {"load_after", "load average after"},
                 {"commit", "commit"}, {"date", "date"}};
@@ -98,13 +105,14 @@ final class ReportPage {
                 + "`spawn_blocking`); Pekko = Apache Pekko typed actors (default fork-join dispatcher with "
                 + "parallelism = workers; a dedicated thread-pool dispatcher for blocking work); JDK = one virtual "
                 + "thread per actor with a `LinkedTransferQueue` (ForkJoinPool for W3a, ThreadPoolExecutor for W6); "
-                + "Netty 4.2 echo servers, NIO and epoll.\n\n");
+                + "Netty 4.2 echo servers, NIO and epoll; Pekko Artery = Apache Pekko 1.7.0 remote typed actors "
+                + "(`benchmarks-pekko-remote`), Artery over TCP and over Aeron UDP.\n\n");
     }
 
     // ------------------------------------------------------------------ targets
 
     private void targets() {
-        md.append("## Targets\n\nEvery target the benchmark-suite issue set, checked against this run. Why a missed "
+        md.append("## Targets\n\nEvery target the benchmark issues set, checked against this run. Why a missed "
                 + "one is missed (the profiles of each side) and what would close it: "
                 + "[benchmark-analysis.md, Targets missed](benchmark-analysis.md#targets-missed).\n\n"
                 + "| target | measured ratio, median (range) | met? |\n|---|---|---|\n");
@@ -132,6 +140,29 @@ final class ReportPage {
                                 .append(ratio(rs)).append(" | ").append(Stats.median(rs) >= 1 ? "yes" : "**NOT MET**")
                                 .append(" |\n");
                     }
+                }
+            }
+        }
+        if (run.has("R1")) {
+            for (String peer : Catalog.REMOTE_PEERS) {
+                List<Double> rs = p99Ratios("R1", "-", peer);
+                if (!rs.isEmpty()) {
+                    md.append("| R1 p99 no worse than ").append(Catalog.sideName("R1", peer))
+                            .append(" (ratio = their p99 / kabuki's) | ").append(ratio(rs)).append(" | ")
+                            .append(Stats.median(rs) >= 1 ? "yes" : "**NOT MET**").append(" |\n");
+                }
+            }
+        }
+        if (run.has("R0")) {
+            for (String peer : Catalog.REMOTE_PEERS) {
+                List<Double> client = idleRatios(peer, "client_cpu_pct");
+                List<Double> server = idleRatios(peer, "server_cpu_pct");
+                if (!client.isEmpty() && !server.isEmpty()) {
+                    boolean met = Stats.median(client) >= 1 && Stats.median(server) >= 1;
+                    md.append("| Idle CPU per node no higher than ").append(Catalog.sideName("R0", peer))
+                            .append("'s (ratio = their % of a core / kabuki's) | client ").append(ratio(client))
+                            .append(", server ").append(ratio(server)).append(" | ")
+                            .append(met ? "yes" : "**NOT MET**").append(" |\n");
                 }
             }
         }
@@ -166,6 +197,20 @@ final class ReportPage {
         return out;
     }
 
+    /** Per-round ratios of one node's idle CPU (% of a core), the peer's over kabuki's. */
+    private List<Double> idleRatios(String peer, String key) {
+        Map<Integer, Double> k = run.perRound("R0", "idle", "kabuki", "idle_cpu", l -> l.num(key));
+        Map<Integer, Double> p = run.perRound("R0", "idle", peer, "idle_cpu", l -> l.num(key));
+        List<Double> out = new ArrayList<>();
+        k.forEach((r, kv) -> {
+            Double pv = p.get(r);
+            if (pv != null && kv > 0 && pv >= 0) {
+                out.add(pv / kv);
+            }
+        });
+        return out;
+    }
+
     // ------------------------------------------------------------------ rate workloads
 
     private void rateWorkload(Workload w) {
@@ -176,6 +221,8 @@ final class ReportPage {
             sides.add("kabuki-b");
         }
         sides.addAll(w.peers());
+        boolean remote = w.peers().equals(Catalog.REMOTE_PEERS);
+        String perOp = w.id().equals("R1") ? "round trip" : "message";
         if (run.shapes(w.id()).isEmpty()) {
             md.append("No side produced a figure: see [Failed or hung sides](#failed-or-hung-sides).\n\n");
         }
@@ -188,14 +235,18 @@ final class ReportPage {
             md.append("| side | ").append(w.unit()).append(", median (range of rounds) | CPU per iteration (cores) ");
             md.append(latency ? "| p50 / p99 / p99.9 µs " : "");
             md.append(w.id().equals("W7") ? "| load client CPU " : "");
+            md.append(remote ? "| client node CPU (cores) | server node CPU (cores) | CPU µs per " + perOp
+                    + ", both nodes " : "");
             md.append("| kabuki ÷ side, median (range) |\n|---|---|---|");
-            md.append(latency ? "---|" : "").append(w.id().equals("W7") ? "---|" : "").append("---|\n");
+            md.append(latency ? "---|" : "").append(w.id().equals("W7") ? "---|" : "")
+                    .append(remote ? "---|---|---|" : "").append("---|\n");
             for (String side : sides) {
                 Map<Integer, Double> fig = run.perRound(w.id(), shape, side, "rate");
                 md.append("| ").append(Catalog.sideName(w.id(), side)).append(" | ");
                 if (fig.isEmpty()) {
                     md.append(missing(w.id(), shape, side)).append(" | | ");
-                    md.append(latency ? "| " : "").append(w.id().equals("W7") ? "| " : "").append("|\n");
+                    md.append(latency ? "| " : "").append(w.id().equals("W7") ? "| " : "").append(remote ? "| | | " : "")
+                            .append("|\n");
                     continue;
                 }
                 List<Double> xs = new ArrayList<>(fig.values());
@@ -210,6 +261,17 @@ final class ReportPage {
                     double c = run.extraMedian(w.id(), shape, side, "rate", "client_cpu_ms");
                     double wall = run.extraMedian(w.id(), shape, side, "rate", "wall_ms");
                     md.append(" | ").append(Double.isNaN(c) ? "–" : String.format("%.2f cores", c / wall));
+                }
+                if (remote) {
+                    double wall = run.extraMedian(w.id(), shape, side, "rate", "wall_ms");
+                    double c = run.extraMedian(w.id(), shape, side, "rate", "client_cpu_ms");
+                    double sv = run.extraMedian(w.id(), shape, side, "rate", "server_cpu_ms");
+                    // µs of CPU (both nodes) per operation: per iteration, then medians as for every figure
+                    double perOpUs = Stats.median(new ArrayList<>(run.perRound(w.id(), shape, side, "rate",
+                            l -> l.num("cpu_ms") * 1e3 / (l.value() * l.num("wall_ms") / 1e3)).values()));
+                    md.append(" | ").append(Double.isNaN(c) ? "–" : String.format("%.2f", c / wall))
+                            .append(" | ").append(Double.isNaN(sv) || sv < 0 ? "–" : String.format("%.2f", sv / wall))
+                            .append(" | ").append(Double.isNaN(perOpUs) ? "–" : String.format("%.1f", perOpUs));
                 }
                 md.append(" | ").append(side.equals("kabuki") ? "–" : ratioOrDash(run.ratios(w.id(), shape, side, "rate")))
                         .append(" |\n");
@@ -360,6 +422,44 @@ final class ReportPage {
         }
     }
 
+    private void idle() {
+        md.append("## Ridle remote idle CPU\n\nThe two nodes of R1 and R2, connected (one round trip done), then idle: "
+                + "each process's CPU time over the idle period (Ridle in the sizes above), after a 1 s pause for "
+                + "the connection's start-up work, as % of one core. The nodes and settings of R1.")
+                .append(" An idle node's CPU goes to its threads' waiting for work and to the heartbeats: kabuki's "
+                        + "remote thread and its media driver's one thread back off to 1 ms parks, with a heartbeat "
+                        + "a second; Pekko's Aeron threads spin and yield before parking up to 130 µs "
+                        + "(idle-cpu-level 5).\n\n");
+        md.append("| side | client node, % of a core, median (range) | server node, % of a core, median (range) "
+                + "| client: side ÷ kabuki | server: side ÷ kabuki |\n|---|---|---|---|---|\n");
+        List<String> sides = new ArrayList<>(List.of("kabuki"));
+        sides.addAll(Catalog.REMOTE_PEERS);
+        for (String side : sides) {
+            md.append("| ").append(Catalog.sideName("R0", side)).append(" | ");
+            List<Double> client = new ArrayList<>(run.perRound("R0", "idle", side, "idle_cpu",
+                    l -> l.num("client_cpu_pct")).values());
+            List<Double> server = new ArrayList<>(run.perRound("R0", "idle", side, "idle_cpu",
+                    l -> l.num("server_cpu_pct")).values());
+            if (client.isEmpty()) {
+                md.append(missing("R0", "idle", side)).append(" | | | |\n");
+                continue;
+            }
+            md.append(pct(client)).append(" | ").append(pct(server)).append(" | ")
+                    .append(side.equals("kabuki") ? "–" : ratioOrDash(idleRatios(side, "client_cpu_pct"))).append(" | ")
+                    .append(side.equals("kabuki") ? "–" : ratioOrDash(idleRatios(side, "server_cpu_pct")))
+                    .append(" |\n");
+        }
+        md.append('\n');
+        iterations("R0", "idle", sides, "idle_cpu");
+    }
+
+    private static String pct(List<Double> xs) {
+        if (xs.isEmpty() || Stats.min(xs) < 0) {
+            return "–";
+        }
+        return String.format("%.2f %% (%.2f–%.2f)", Stats.median(xs), Stats.min(xs), Stats.max(xs));
+    }
+
     private void failures() {
         if (run.failures().isEmpty()) {
             return;
@@ -374,6 +474,10 @@ final class ReportPage {
     private String missing(String workload, String shape, String side) {
         if (side.equals("tokio") && run.machine().getOrDefault("tokio", "").startsWith("tokio peer unavailable")) {
             return "not run (" + run.machine().get("tokio") + ")";
+        }
+        if (side.startsWith("pekko-")
+                && run.machine().getOrDefault("pekko_remote", "").startsWith("pekko remote peer unavailable")) {
+            return "not run (" + run.machine().get("pekko_remote") + ")";
         }
         return SuiteReport.firstFailure(run, t -> t.startsWith(workload + "-" + shape + "-" + side + "-"))
                 .map(f -> "**" + f.split(":")[0] + "**").orElse("not run");

@@ -41,8 +41,11 @@ public final class SuiteReport {
     private SuiteReport() {
     }
 
-    static final List<String> SIDES = List.of("kabuki", "kabuki-b", "tokio", "pekko", "jdk", "netty-nio", "netty-epoll");
-    private static final Pattern TAG = Pattern.compile("^(W\\w+)-(.*)-(kabuki|kabuki-b|tokio|pekko|jdk|netty-nio|netty-epoll)-r(\\d+)$");
+    static final List<String> SIDES = List.of("kabuki", "kabuki-b", "tokio", "pekko", "jdk", "netty-nio", "netty-epoll",
+            "pekko-tcp", "pekko-aeron");
+    /** A process's log name: WORKLOAD-SHAPE-SIDE-rROUND (W1---kabuki-r1, W7-c64-tokio-r2, R0-idle-pekko-tcp-r1). */
+    private static final Pattern TAG = Pattern.compile(
+            "^([WR]\\w+)-(.*)-(kabuki|kabuki-b|tokio|pekko|jdk|netty-nio|netty-epoll|pekko-tcp|pekko-aeron)-r(\\d+)$");
 
     /** One result line of one process. */
     record Line(int round, String workload, String shape, String side, boolean warmup, int iter,
@@ -255,7 +258,7 @@ public final class SuiteReport {
     }
 
     static String shapeOrder(String shape) {
-        int i = List.of("-", "out", "in", "solo", "pool", "core").indexOf(shape);
+        int i = List.of("-", "out", "in", "solo", "pool", "core", "idle").indexOf(shape);
         if (i >= 0) {
             return "0" + i;
         }

@@ -101,6 +101,19 @@ public final class RemoteBenchMain {
             throw new IllegalArgumentException("--mode must be R1, R2 or idle, not '" + mode + "'");
         }
         RemoteBenchClient client = side.connect(host, address, Duration.ofSeconds(60));
+        // The node is shut down on every way out, a failed iteration's too: the harness ends the JVM
+        // with halt (no shutdown hooks), and a node not shut down leaves its Aeron directory in /dev/shm.
+        try {
+            return measure(sideName, client, mode, serverPid, shape, warmup, iterations, seconds, size, window,
+                    ackEvery, opt);
+        } finally {
+            side.shutdown();
+        }
+    }
+
+    private static int measure(String sideName, RemoteBenchClient client, String mode, String serverPid, String shape,
+                               int warmup, int iterations, double seconds, int size, int window, int ackEvery,
+                               Map<String, String> opt) throws Exception {
         String tag = "side=" + sideName;
         if (mode.equals("idle")) {
             double idleSeconds = Double.parseDouble(opt.getOrDefault("idle", "10"));
@@ -116,7 +129,6 @@ public final class RemoteBenchMain {
                             + "cpu_ms=%d wall_ms=%.1f client_cpu_pct=%.2f server_cpu_pct=%.2f%n",
                     tag, Math.max(clientPct, serverPct), Math.round((clientPct + Math.max(0, serverPct)) * wallMs / 100),
                     wallMs, clientPct, serverPct);
-            side.shutdown();
             return 0;
         }
         RemoteBenchProbe probe = new RemoteBenchProbe();
@@ -157,7 +169,6 @@ public final class RemoteBenchMain {
             System.out.flush();
         }
         client.stop();
-        side.shutdown();
         return 0;
     }
 
