@@ -157,6 +157,39 @@ class KvClusterTest {
                 "--nodes", "1", "--node-index", "0")).hasMessageContaining("KABUKI_COOKIE");
     }
 
+    // ------------------------------------------------------------------ journal
+
+    /** Node 1 of 2 with 2 shards each: it restores the keys of global shards 2 and 3 only. */
+    @Test
+    void aNodesReplayUsesGlobalShardIndices() {
+        Keyspace[] mine = {new Keyspace(), new Keyspace()};
+        KeyspaceRestorer restorer = new KeyspaceRestorer(mine, 2, TOTAL, 0);
+        String theirs = keyOwnedBy(0, "theirs");
+        String on2 = null;
+        String on3 = null;
+        for (int i = 0; on2 == null || on3 == null; i++) {
+            String k = "k" + i;
+            int shard = BinaryKey.of(k).shard(TOTAL);
+            if (shard == 2 && on2 == null) {
+                on2 = k;
+            } else if (shard == 3 && on3 == null) {
+                on3 = k;
+            }
+        }
+        byte[] v = {1};
+        restorer.accept(new JournalRecord.Put(on2.getBytes(StandardCharsets.UTF_8), v, Keyspace.NEVER));
+        restorer.accept(new JournalRecord.Put(on3.getBytes(StandardCharsets.UTF_8), v, Keyspace.NEVER));
+        restorer.accept(new JournalRecord.Put(theirs.getBytes(StandardCharsets.UTF_8), v, Keyspace.NEVER));
+        assertThat(mine[0].get(BinaryKey.of(on2), 0)).isNotNull();
+        assertThat(mine[1].get(BinaryKey.of(on3), 0)).isNotNull();
+        assertThat(restorer.foreignRecords()).isEqualTo(1);
+        restorer.accept(new JournalRecord.FlushShard(3, TOTAL)); // FLUSHALL's record names the global shard
+        assertThat(mine[0].size()).isEqualTo(1);
+        assertThat(mine[1].size()).isZero();
+        restorer.accept(new JournalRecord.FlushShard(0, TOTAL)); // another node's shard: nothing here
+        assertThat(mine[0].size()).isEqualTo(1);
+    }
+
     // ------------------------------------------------------------------ two nodes
 
     @Test
