@@ -42,6 +42,9 @@ final class Receptionist {
             throw new IllegalArgumentException(ref + " is not a local actor of this system: only local actors are"
                     + " registered (each node registers its own)");
         }
+        // Export the ref as a ref inside a message is exported: a child actor (not under /user/<name>
+        // directly) is found by a frame only through its export, until it stops.
+        remote.refs().toWire(ref);
         List<NodeAddress> tell;
         synchronized (this) {
             if (!local.computeIfAbsent(key.id(), k -> new LinkedHashSet<>()).add(ref)) {

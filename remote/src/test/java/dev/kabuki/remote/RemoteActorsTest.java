@@ -383,6 +383,33 @@ class RemoteActorsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not allowed on the wire");
     }
 
+    @Test
+    void aRegisteredChildActorIsReachableFromTheOtherNode() throws Exception {
+        startPair();
+        RemoteActors ra = RemoteActors.of(a);
+        RemoteActors rb = RemoteActors.of(b);
+        ServiceKey<CounterMsg> key = ServiceKey.of("child-counters", CounterMsg.class);
+        java.util.concurrent.CompletableFuture<ActorRef<CounterMsg>> child = new java.util.concurrent.CompletableFuture<>();
+        b.spawnActor("parent", () -> new Actor<CounterMsg>() {
+            @Override
+            public void onStart(ActorContext<CounterMsg> ctx) {
+                child.complete(ctx.spawn("child", Counter::new));
+            }
+
+            @Override
+            public void receive(ActorContext<CounterMsg> ctx, CounterMsg msg) {
+            }
+        });
+        rb.register(key, child.get(30, TimeUnit.SECONDS));
+        b.spawnActor("counter", Counter::new);
+        ra.lookup(uri(rb, "/user/counter"), CounterMsg.class).join(Duration.ofSeconds(30)); // brings the nodes up
+        awaitTrue(() -> ra.find(key).size() == 1);
+        ActorRef<CounterMsg> found = ra.find(key).iterator().next();
+        assertThat(found.path()).endsWith("/user/parent/child");
+        found.tell(new Increment(3));
+        assertThat(found.<Long>ask(Get::new, Duration.ofSeconds(10)).join(Duration.ofSeconds(30))).isEqualTo(3L);
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {

@@ -45,6 +45,7 @@ final class JournalActor implements Actor<JournalMsg> {
     private final JournalFile file;
     private final JournalAppendQueue queue;
     private final FsyncPolicy policy;
+    private final int firstShard;
     private final int shardCount;
     private final ShardFactory shardFactory;
     private final CompletableFuture<Void> closed;
@@ -55,19 +56,23 @@ final class JournalActor implements Actor<JournalMsg> {
     private long droppedAfterFailure;
     private List<ActorRef<ShardMsg>> shards = List.of();
 
-    /** Makes shard {@code i}, given the journal's own address. */
+    /** Makes shard {@code i} (its global index), given the journal's own address. */
     interface ShardFactory {
         Actor<ShardMsg> make(int shard, ActorRef<JournalMsg> journal);
     }
 
     /**
-     * @param closed completed once the file is closed (at the end of {@code onStop})
+     * @param firstShard the global index of this node's first shard (0 outside a cluster); the
+     *                   children are {@code shard-<global index>}
+     * @param shardCount how many shards this node runs
+     * @param closed     completed once the file is closed (at the end of {@code onStop})
      */
-    JournalActor(JournalFile file, JournalAppendQueue queue, FsyncPolicy policy, int shardCount,
+    JournalActor(JournalFile file, JournalAppendQueue queue, FsyncPolicy policy, int firstShard, int shardCount,
                  ShardFactory shardFactory, CompletableFuture<Void> closed) {
         this.file = file;
         this.queue = queue;
         this.policy = policy;
+        this.firstShard = firstShard;
         this.shardCount = shardCount;
         this.shardFactory = shardFactory;
         this.closed = closed;
@@ -80,8 +85,8 @@ final class JournalActor implements Actor<JournalMsg> {
         // A shard that throws outside its own catch keeps its keyspace: resume, never restart.
         ActorOptions shardOptions = ActorOptions.defaults().supervision(SupervisorStrategy.resume());
         for (int i = 0; i < shardCount; i++) {
-            int shard = i;
-            spawned.add(ctx.spawn("shard-" + i, () -> shardFactory.make(shard, self), shardOptions));
+            int shard = firstShard + i;
+            spawned.add(ctx.spawn("shard-" + shard, () -> shardFactory.make(shard, self), shardOptions));
         }
         shards = List.copyOf(spawned);
         if (policy == FsyncPolicy.EVERYSEC) {

@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  * @param part    the request's part
  * @param reply   the reply to send after the fsync
  */
-record JournalEntry(ByteBuffer[] records, ActorRef<KvConnMsg> ackTo, long seq, int part, RespReply reply) {
+record JournalEntry(ByteBuffer[] records, ActorRef<? super KvConnMsg.ShardReply> ackTo, long seq, int part, RespReply reply) {
 
     /** An entry whose write was acknowledged already (fsync every second). */
     static JournalEntry unacknowledged(ByteBuffer[] records) {

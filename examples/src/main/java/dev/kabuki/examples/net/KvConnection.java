@@ -5,7 +5,11 @@ import dev.kabuki.actors.ActorContext;
 import dev.kabuki.actors.ActorRef;
 import dev.kabuki.net.TcpConnection;
 import dev.kabuki.net.TcpEvent;
-import java.util.List;
+import dev.kabuki.remote.RemoteNodeDownException;
+import dev.kabuki.scheduler.JoinHandle;
+import dev.kabuki.scheduler.JoinTimeoutException;
+import dev.kabuki.scheduler.TaskTimeoutException;
+import java.time.Duration;
 
 /**
  * The handler actor of one client connection: plans each decoded command, sends it to the
@@ -23,6 +27,16 @@ import java.util.List;
  * {@link KvConnMsg.FlushReplies} told to itself, which arrives after the messages waiting now:
  * one flush (one gathering socket write) per batch of messages instead of one per reply.
  *
+ * <h2>Shards on other nodes</h2>
+ * In a cluster ({@link KvCluster}) a shard may run on another node. A local shard gets a
+ * {@code tell} as outside a cluster; a remote one gets an {@code ask} whose reply address stands
+ * in for this actor, since a remote {@code tell} is at most once and a node may die with the
+ * request: the ask fails at once when the shard's node is known to be down
+ * ({@link RemoteNodeDownException}), and after {@code remoteTimeout} when the request or its
+ * reply is lost, so every request is answered, with {@code -ERR shard N unavailable (...)} if
+ * not by its shard. The ask's outcome comes back to this actor as an ordinary
+ * {@link KvConnMsg.ShardReply}, and the reorder buffer does the rest.
+ *
  * <h2>Closing</h2>
  * QUIT and a protocol error are answered like any request, in order; once that answer is queued
  * the connection is closed gracefully (queued replies are flushed first), and nothing the client
@@ -30,7 +44,8 @@ import java.util.List;
  */
 final class KvConnection implements Actor<KvConnMsg> {
     private final TcpConnection<RespFrame> conn;
-    private final List<ActorRef<ShardMsg>> shards;
+    private final ShardTable shards;
+    private final Duration remoteTimeout;
     private final CommandPlanner planner;
     private final ClientState client;
     private final ReplyReorderBuffer replies = new ReplyReorderBuffer();
@@ -40,9 +55,10 @@ final class KvConnection implements Actor<KvConnMsg> {
     private boolean unflushed;
     private boolean flushTold;
 
-    KvConnection(TcpConnection<RespFrame> conn, List<ActorRef<ShardMsg>> shards, CommandPlanner planner) {
+    KvConnection(TcpConnection<RespFrame> conn, ShardTable shards, Duration remoteTimeout, CommandPlanner planner) {
         this.conn = conn;
         this.shards = shards;
+        this.remoteTimeout = remoteTimeout;
         this.planner = planner;
         this.client = new ClientState(conn.id());
     }
@@ -94,9 +110,42 @@ final class KvConnection implements Actor<KvConnMsg> {
     }
 
     private void send(int shard, ShardOp op, long seq, int part) {
-        if (!shards.get(shard).tryTell(new ShardMsg.Request(op, seq, part, self))) {
-            replies.complete(seq, part, RespReply.err("shard " + shard + " is not running (the server is stopping)"));
+        ActorRef<ShardMsg> ref = shards.get(shard);
+        if (ref == null) {
+            replies.complete(seq, part, RespReply.err("shard " + shard + " unavailable (no node has announced it)"));
+        } else if (shards.isLocal(shard)) {
+            if (!ref.tryTell(new ShardMsg.Request(op, seq, part, self))) {
+                replies.complete(seq, part, RespReply.err("shard " + shard + " is not running (the server is stopping)"));
+            }
+        } else {
+            JoinHandle<KvConnMsg.ShardReply> answer;
+            try {
+                answer = ref.ask(replyTo -> new ShardMsg.Request(op, seq, part, replyTo), remoteTimeout);
+            } catch (RuntimeException e) { // cannot be sent at all (too large, not serializable)
+                replies.complete(seq, part, RespReply.err("shard " + shard + " unreachable: " + e.getMessage()));
+                return;
+            }
+            answer.whenComplete((reply, failure) -> self.tell(failure == null ? reply
+                    : new KvConnMsg.ShardReply(seq, part, unavailable(shard, ref, failure))));
         }
+    }
+
+    /** The error for a remote shard's failed ask: its node is down, or no answer in time. */
+    private RespReply unavailable(int shard, ActorRef<ShardMsg> ref, Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof RemoteNodeDownException down) {
+                return RespReply.err("shard " + shard + " unavailable (node " + down.node() + " down)");
+            }
+        }
+        String path = ref.path();
+        String node = path.contains("/user/") ? path.substring(0, path.indexOf("/user/")) : path;
+        Throwable root = failure;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        String why = root instanceof TaskTimeoutException || root instanceof JoinTimeoutException
+                ? "no answer within " + remoteTimeout.toMillis() + " ms" : String.valueOf(root.getMessage());
+        return RespReply.err("shard " + shard + " unavailable (node " + node + ": " + why + ")");
     }
 
     /** Queues the replies ready in order, and flushes now or after the messages waiting. */

@@ -6,6 +6,7 @@ import dev.kabuki.actors.ActorSystem;
 import dev.kabuki.actors.SupervisorStrategy;
 import dev.kabuki.net.TcpOptions;
 import dev.kabuki.net.TcpServer;
+import dev.kabuki.remote.RemoteActors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -30,7 +31,12 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * KvServer --data DIR [--host 127.0.0.1] [--port 0] [--fsync always|everysec] [--shards N]
+ *          [--node-port P --nodes N --node-index I [--node-host H] [--seed kabuki://kv@H:P]... [--cookie C]]
  * </pre>
+ * With {@code --node-port} it is one node of a cluster ({@link Cluster}, {@link KvCluster}): the
+ * keys are spread over the shards of every node, and a client may send any command to any node.
+ * It then prints {@code cluster: node I of N at kabuki://kv@H:P, shards a-b local} first, and
+ * listens only once it knows every shard of the cluster.
  * It prints one line on standard output, {@code listening on <ip>:<port>} (the bound address),
  * once it accepts connections; everything else goes to the log (standard error). SIGINT and
  * SIGTERM stop it cleanly (the journal flushed, fsynced and closed; exit status 130 or 143).
@@ -76,9 +82,11 @@ public final class KvServer {
      * @param sweepInterval how often each shard sweeps expired keys. Default 100 ms
      * @param clock         epoch milliseconds, for expiry. Default {@link System#currentTimeMillis()}
      * @param name          prefix of the server's actor names, unique per actor system. Default "kv"
+     * @param cluster       this node's place in a cluster whose nodes share the keys, or null for a
+     *                      server on its own. Default null
      */
     public record Config(String host, int port, Path dataDir, FsyncPolicy fsync, int shards, RespLimits limits,
-                         Duration sweepInterval, LongSupplier clock, String name) {
+                         Duration sweepInterval, LongSupplier clock, String name, Cluster cluster) {
 
         /** Checks every value. */
         public Config {
@@ -102,38 +110,127 @@ public final class KvServer {
         /** The defaults, with the journal in {@code dataDir}. */
         public static Config defaults(Path dataDir) {
             return new Config("127.0.0.1", 0, dataDir, FsyncPolicy.EVERYSEC, Runtime.getRuntime().availableProcessors(),
-                    RespLimits.defaults(), Duration.ofMillis(100), System::currentTimeMillis, "kv");
+                    RespLimits.defaults(), Duration.ofMillis(100), System::currentTimeMillis, "kv", null);
         }
 
         /** A copy listening on host {@code h}. */
         public Config withHost(String h) {
-            return new Config(h, port, dataDir, fsync, shards, limits, sweepInterval, clock, name);
+            return new Config(h, port, dataDir, fsync, shards, limits, sweepInterval, clock, name, cluster);
         }
 
         /** A copy listening on port {@code p} (0: any free port). */
         public Config withPort(int p) {
-            return new Config(host, p, dataDir, fsync, shards, limits, sweepInterval, clock, name);
+            return new Config(host, p, dataDir, fsync, shards, limits, sweepInterval, clock, name, cluster);
         }
 
         /** A copy with fsync policy {@code f}. */
         public Config withFsync(FsyncPolicy f) {
-            return new Config(host, port, dataDir, f, shards, limits, sweepInterval, clock, name);
+            return new Config(host, port, dataDir, f, shards, limits, sweepInterval, clock, name, cluster);
         }
 
         /** A copy with {@code n} shards. */
         public Config withShards(int n) {
-            return new Config(host, port, dataDir, fsync, n, limits, sweepInterval, clock, name);
+            return new Config(host, port, dataDir, fsync, n, limits, sweepInterval, clock, name, cluster);
         }
 
         /** A copy with the client limits {@code l}. */
         public Config withLimits(RespLimits l) {
-            return new Config(host, port, dataDir, fsync, shards, l, sweepInterval, clock, name);
+            return new Config(host, port, dataDir, fsync, shards, l, sweepInterval, clock, name, cluster);
         }
 
         /** A copy whose actors are named after {@code n}. */
         public Config withName(String n) {
-            return new Config(host, port, dataDir, fsync, shards, limits, sweepInterval, clock, n);
+            return new Config(host, port, dataDir, fsync, shards, limits, sweepInterval, clock, n, cluster);
         }
+
+        /** A copy that is node {@code c.nodeIndex()} of a cluster (null: a server on its own). */
+        public Config withCluster(Cluster c) {
+            return new Config(host, port, dataDir, fsync, shards, limits, sweepInterval, clock, name, c);
+        }
+
+        /** The shards of the whole cluster: {@code nodes * shards} (just {@code shards} outside a cluster). */
+        public int totalShards() {
+            return cluster == null ? shards : cluster.nodes() * shards;
+        }
+
+        /** The global index of this node's first shard (0 outside a cluster). */
+        public int firstShard() {
+            return cluster == null ? 0 : cluster.nodeIndex() * shards;
+        }
+    }
+
+    /**
+     * A node's place in a cluster of KvServers whose keys are spread over all their shards: the
+     * cluster has {@code nodes * shards} shards (every node must be given the same
+     * {@code --shards}), and node {@code nodeIndex} runs and journals shards
+     * {@code [nodeIndex * shards, (nodeIndex + 1) * shards)}. Static: no node joins or leaves.
+     *
+     * @param nodeHost      where this node's remote side listens (UDP)
+     * @param nodePort      its port; 0 for any free one (tests: give the resolved address to the others)
+     * @param seeds         the other nodes, {@code kabuki://kv@host:port} each (a node needs to dial only
+     *                      one that is up; the others dial it)
+     * @param nodes         how many nodes the cluster has
+     * @param nodeIndex     this node's place, 0 to {@code nodes - 1}
+     * @param cookie        the shared secret, at least 16 characters
+     * @param joinTimeout   how long {@link #start} waits to know every shard
+     * @param remoteTimeout how long a request to another node's shard may take before it is answered
+     *                      with an error
+     */
+    public record Cluster(String nodeHost, int nodePort, List<String> seeds, int nodes, int nodeIndex, String cookie,
+                          Duration joinTimeout, Duration remoteTimeout) {
+
+        /** Checks every value. */
+        public Cluster {
+            Objects.requireNonNull(nodeHost, "nodeHost");
+            seeds = List.copyOf(seeds);
+            Objects.requireNonNull(cookie, "cookie");
+            Objects.requireNonNull(joinTimeout, "joinTimeout");
+            Objects.requireNonNull(remoteTimeout, "remoteTimeout");
+            if (nodePort < 0 || nodePort > 65535) {
+                throw new IllegalArgumentException("nodePort must be between 0 and 65535, got " + nodePort);
+            }
+            if (nodes < 1) {
+                throw new IllegalArgumentException("nodes must be at least 1, got " + nodes);
+            }
+            if (nodeIndex < 0 || nodeIndex >= nodes) {
+                throw new IllegalArgumentException("nodeIndex must be between 0 and " + (nodes - 1) + ", got " + nodeIndex);
+            }
+            if (cookie.length() < 16) {
+                throw new IllegalArgumentException("cookie must have at least 16 characters, got " + cookie.length());
+            }
+            if (!joinTimeout.isPositive() || !remoteTimeout.isPositive()) {
+                throw new IllegalArgumentException("timeouts must be positive");
+            }
+        }
+
+        /** Node {@code nodeIndex} of {@code nodes}; waits up to 10 minutes for the others, remote requests time out after 5 s. */
+        public static Cluster of(String nodeHost, int nodePort, List<String> seeds, int nodes, int nodeIndex,
+                                 String cookie) {
+            return new Cluster(nodeHost, nodePort, seeds, nodes, nodeIndex, cookie, Duration.ofMinutes(10),
+                    Duration.ofSeconds(5));
+        }
+
+        /** A copy that waits at most {@code d} for the other nodes' shards. */
+        public Cluster withJoinTimeout(Duration d) {
+            return new Cluster(nodeHost, nodePort, seeds, nodes, nodeIndex, cookie, d, remoteTimeout);
+        }
+
+        /** A copy whose requests to other nodes' shards time out after {@code d}. */
+        public Cluster withRemoteTimeout(Duration d) {
+            return new Cluster(nodeHost, nodePort, seeds, nodes, nodeIndex, cookie, joinTimeout, d);
+        }
+    }
+
+    /**
+     * An actor system for a server with {@code config}: named {@code kv}, with its remote side
+     * ({@link KvCluster#remoteSettings}) when the config is a cluster node's.
+     */
+    public static ActorSystem newSystem(Config config) {
+        ActorSystem.Builder b = ActorSystem.builder().name(KvCluster.SYSTEM_NAME).threadNamePrefix("kv");
+        if (config.cluster() != null) {
+            b = b.remote(KvCluster.remoteSettings(config.cluster()));
+        }
+        return b.build();
     }
 
     /**
@@ -145,15 +242,23 @@ public final class KvServer {
         private final TcpServer server;
         private final ActorSystem system;
         private final ActorRef<JournalMsg> journal;
+        private final ActorRef<ShardDirectory.Refresh> directory;
         private final CompletableFuture<Void> journalClosed;
         private final ReplayReport replay;
         private final Path journalFile;
+        private final List<ActorRef<ShardMsg>> localShards;
+        private final String clusterLine;
 
         private Running(TcpServer server, ActorSystem system, ActorRef<JournalMsg> journal,
-                        CompletableFuture<Void> journalClosed, ReplayReport replay, Path journalFile) {
+                        ActorRef<ShardDirectory.Refresh> directory, CompletableFuture<Void> journalClosed,
+                        ReplayReport replay, Path journalFile, List<ActorRef<ShardMsg>> localShards,
+                        String clusterLine) {
             this.server = server;
             this.system = system;
             this.journal = journal;
+            this.directory = directory;
+            this.localShards = localShards;
+            this.clusterLine = clusterLine;
             this.journalClosed = journalClosed;
             this.replay = replay;
             this.journalFile = journalFile;
@@ -179,6 +284,29 @@ public final class KvServer {
             return journalFile;
         }
 
+        /**
+         * In a cluster, {@code cluster: node I of N at kabuki://kv@host:port, shards a-b local};
+         * null for a server on its own.
+         */
+        public String clusterLine() {
+            return clusterLine;
+        }
+
+        /**
+         * The keys held by this node's own shards (in a cluster, a part of what DBSIZE counts).
+         * Asks each local shard; blocks up to 10 s per shard.
+         */
+        public long localKeyCount() {
+            long n = 0;
+            for (ActorRef<ShardMsg> shard : localShards) {
+                KvConnMsg.ShardReply r = shard.<KvConnMsg.ShardReply>ask(
+                        replyTo -> new ShardMsg.Request(new ShardOp.DbSize(), 0, 0, replyTo), Duration.ofSeconds(10))
+                        .join();
+                n += ((RespReply.Int) r.reply()).value();
+            }
+            return n;
+        }
+
         /** Connections open now. */
         public int connectionCount() {
             return server.connectionCount();
@@ -196,6 +324,9 @@ public final class KvServer {
         @Override
         public void close() {
             server.close();
+            if (directory != null) {
+                system.stop(directory);
+            }
             system.stop(journal);
             try {
                 journalClosed.get(10, TimeUnit.SECONDS);
@@ -216,52 +347,113 @@ public final class KvServer {
      */
     public static Running start(ActorSystem system, Config config) {
         Path journalFile = config.dataDir().resolve(JOURNAL_FILE);
+        int first = config.firstShard();
+        int total = config.totalShards();
         Keyspace[] keyspaces = new Keyspace[config.shards()];
         for (int i = 0; i < keyspaces.length; i++) {
             keyspaces[i] = new Keyspace();
         }
         ReplayReport replay;
         JournalFile file;
+        KeyspaceRestorer restorer;
         try {
             Files.createDirectories(config.dataDir());
             long now = config.clock().getAsLong();
-            replay = JournalReplay.replay(journalFile, new KeyspaceRestorer(keyspaces, now));
+            restorer = new KeyspaceRestorer(keyspaces, first, total, now);
+            replay = JournalReplay.replay(journalFile, restorer);
             file = JournalFile.open(journalFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot use the journal " + journalFile + ": " + e.getMessage(), e);
         }
         LOG.info("journal {}: replayed {} records", journalFile, replay.records());
+        if (restorer.foreignRecords() > 0) {
+            LOG.warn("journal {}: skipped {} records of keys that shards {}-{} of {} do not own (the cluster's layout"
+                    + " changed: keys are not moved between nodes)", journalFile, restorer.foreignRecords(), first,
+                    first + config.shards() - 1, total);
+        }
 
         JournalAppendQueue queue = new JournalAppendQueue();
         CompletableFuture<Void> journalClosed = new CompletableFuture<>();
-        int shardCount = config.shards();
-        JournalActor.ShardFactory shardFactory = (shard, journal) -> new ShardActor(shard, shardCount,
-                keyspaces[shard], queue, journal, config.fsync(), config.clock(), config.sweepInterval());
+        JournalActor.ShardFactory shardFactory = (shard, journal) -> new ShardActor(shard, total,
+                keyspaces[shard - first], queue, journal, config.fsync(), config.clock(), config.sweepInterval());
         ActorRef<JournalMsg> journal;
         try {
             journal = system.spawnActor(config.name() + "-journal",
-                    () -> new JournalActor(file, queue, config.fsync(), shardCount, shardFactory, journalClosed),
+                    () -> new JournalActor(file, queue, config.fsync(), first, config.shards(), shardFactory,
+                            journalClosed),
                     ActorOptions.defaults().runOnBlockingDispatcher().supervision(SupervisorStrategy.stop()));
         } catch (RuntimeException e) {
             closeQuietly(file);
             throw e;
         }
-        List<ActorRef<ShardMsg>> shards;
+        List<ActorRef<ShardMsg>> local;
+        ShardTable shards;
+        ActorRef<ShardDirectory.Refresh> directory = null;
+        String clusterLine = null;
         TcpServer server;
         try {
-            shards = journal.<List<ActorRef<ShardMsg>>>ask(JournalMsg.GetShards::new, Duration.ofSeconds(10)).join();
-            CommandPlanner planner = new CommandPlanner(shardCount, config.clock(), Map.of(
+            local = journal.<List<ActorRef<ShardMsg>>>ask(JournalMsg.GetShards::new, Duration.ofSeconds(10)).join();
+            Duration remoteTimeout = Duration.ofSeconds(5);
+            if (config.cluster() == null) {
+                shards = ShardTable.localOnly(local);
+            } else {
+                Cluster cluster = config.cluster();
+                remoteTimeout = cluster.remoteTimeout();
+                RemoteActors remote = RemoteActors.of(system);
+                shards = new ShardTable(total, first, local);
+                for (ActorRef<ShardMsg> shard : local) {
+                    remote.register(KvCluster.SHARDS, shard);
+                }
+                CompletableFuture<Void> complete = new CompletableFuture<>();
+                ShardTable table = shards;
+                directory = system.spawnActor(config.name() + "-directory",
+                        () -> new ShardDirectory(remote, table, complete));
+                clusterLine = "cluster: node " + cluster.nodeIndex() + " of " + cluster.nodes() + " at "
+                        + remote.address() + ", shards " + first + "-" + (first + config.shards() - 1) + " local";
+                LOG.info("{}; waiting for the other nodes' shards ({} in all)", clusterLine, total);
+                awaitShards(complete, shards, cluster.joinTimeout());
+            }
+            CommandPlanner planner = new CommandPlanner(total, config.clock(), Map.of(
                     "save", "", "appendonly", "yes", "appendfsync", config.fsync().flagName(), "databases", "1"));
+            ShardTable table = shards;
+            Duration timeout = remoteTimeout;
             server = TcpServer.bind(system, new InetSocketAddress(config.host(), config.port()),
-                    new RespCodec(config.limits()), conn -> new KvConnection(conn, shards, planner),
+                    new RespCodec(config.limits()), conn -> new KvConnection(conn, table, timeout, planner),
                     KvConnMsg.Net::new, tcpOptions());
         } catch (RuntimeException e) {
+            if (directory != null) {
+                system.stop(directory);
+            }
             system.stop(journal);
             throw e;
         }
-        LOG.info("kv server listening on {} with {} shard(s), fsync {}", server.address(), shardCount,
+        LOG.info("kv server listening on {} with {} shard(s), fsync {}", server.address(), config.shards(),
                 config.fsync().flagName());
-        return new Running(server, system, journal, journalClosed, replay, journalFile);
+        return new Running(server, system, journal, directory, journalClosed, replay, journalFile, local, clusterLine);
+    }
+
+    /** Waits until every shard of the cluster is known, logging progress every 10 s. */
+    private static void awaitShards(CompletableFuture<Void> complete, ShardTable shards, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IllegalStateException("the cluster's shards are not all known after " + timeout + ": "
+                        + shards.known() + " of " + shards.size() + " (are the other nodes up, with the same --nodes,"
+                        + " --shards and cookie?)");
+            }
+            try {
+                complete.get(Math.min(left, TimeUnit.SECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
+                return;
+            } catch (TimeoutException e) {
+                LOG.info("cluster: waiting for the other nodes: {} of {} shards known", shards.known(), shards.size());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the cluster's shards", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+        }
     }
 
     /**
@@ -297,7 +489,18 @@ public final class KvServer {
             System.exit(2);
             return;
         }
-        ActorSystem system = ActorSystem.builder().threadNamePrefix("kv").build();
+        if (config.cluster() != null && config.cluster().cookie().equals(KvCluster.DEMO_COOKIE)) {
+            LOG.warn("cluster: no --cookie and no KABUKI_COOKIE: using the demo cookie, which anyone can read in the"
+                    + " source; set a secret of your own on every node");
+        }
+        ActorSystem system;
+        try {
+            system = newSystem(config);
+        } catch (RuntimeException e) { // the node's UDP port cannot be bound
+            LOG.error("KvServer could not start: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
         Running running;
         try {
             running = start(system, config);
@@ -312,6 +515,9 @@ public final class KvServer {
             running.close();
             system.close();
         }, "kv-stop"));
+        if (running.clusterLine() != null) {
+            System.out.println(running.clusterLine());
+        }
         System.out.println("listening on " + running.address().getHostString() + ":" + running.port());
         System.out.flush();
         system.whenTerminated().join();

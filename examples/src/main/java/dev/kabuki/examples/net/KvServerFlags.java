@@ -1,6 +1,9 @@
 package dev.kabuki.examples.net;
 
+import dev.kabuki.remote.NodeAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The command line of {@link KvServer}: {@code --name value} or {@code --name=value}.
@@ -8,12 +11,22 @@ import java.nio.file.Path;
 final class KvServerFlags {
     static final String USAGE = """
             usage: KvServer --data DIR [--host H] [--port P] [--fsync always|everysec] [--shards N]
+                            [--node-port P --nodes N --node-index I [--node-host H] [--seed ADDR]... [--cookie C]]
               --data DIR     directory of the journal (kv.journal); created if missing. Required
               --host H       address to listen on. Default 127.0.0.1
               --port P       port to listen on, 0 for any free port. Default 0
               --fsync MODE   always: acknowledge a write once it is on disk; everysec: fsync once a
                              second. Default everysec
-              --shards N     store actors, keys spread by hash. Default: one per core""";
+              --shards N     store actors, keys spread by hash. Default: one per core. In a cluster: per
+                             node, the same on every node
+            a cluster of nodes sharing the keys (each runs and journals its own shards):
+              --node-port P  UDP port of this node's remote side (1-65535); turns cluster mode on
+              --node-host H  address of this node's remote side. Default 127.0.0.1
+              --seed ADDR    another node, kabuki://kv@HOST:PORT; repeat or separate with commas
+              --nodes N      how many nodes the cluster has (1-64)
+              --node-index I this node's place, 0 to N-1: it owns shards I*S to (I+1)*S-1
+              --cookie C     shared secret, at least 16 characters. Default: $KABUKI_COOKIE, else a
+                             demo cookie (with a warning)""";
 
     /** A command line that cannot be run; the message says what is wrong. */
     static final class UsageException extends Exception {
@@ -33,6 +46,17 @@ final class KvServerFlags {
      * @throws UsageException an unknown flag, a missing value or {@code --data}, a bad number
      */
     static KvServer.Config parse(String[] args) throws UsageException {
+        return parse(args, System.getenv());
+    }
+
+    /** {@link #parse(String[])} with {@code env} for {@code KABUKI_COOKIE}. */
+    static KvServer.Config parse(String[] args, java.util.Map<String, String> env) throws UsageException {
+        String nodeHost = null;
+        Integer nodePort = null;
+        List<String> seeds = new ArrayList<>();
+        Integer nodes = null;
+        Integer nodeIndex = null;
+        String cookie = null;
         String host = "127.0.0.1";
         int port = 0;
         Path data = null;
@@ -78,13 +102,78 @@ final class KvServerFlags {
                     }
                 }
                 case "--shards" -> shards = number(name, value, 1, 1024);
+                case "--node-port" -> nodePort = number(name, value, 1, 65535);
+                case "--node-host" -> {
+                    if (value.isBlank()) {
+                        throw new UsageException("--node-host needs an address");
+                    }
+                    nodeHost = value;
+                }
+                case "--seed" -> {
+                    for (String seed : value.split(",")) {
+                        seeds.add(seed(seed.strip()));
+                    }
+                }
+                case "--nodes" -> nodes = number(name, value, 1, 64);
+                case "--node-index" -> nodeIndex = number(name, value, 0, 63);
+                case "--cookie" -> {
+                    if (value.length() < 16) {
+                        throw new UsageException("--cookie must have at least 16 characters, got " + value.length());
+                    }
+                    cookie = value;
+                }
                 default -> throw new UsageException("unknown flag '" + name + "'");
             }
         }
         if (data == null) {
             throw new UsageException("--data DIR is required");
         }
-        return KvServer.Config.defaults(data).withHost(host).withPort(port).withFsync(fsync).withShards(shards);
+        KvServer.Config config = KvServer.Config.defaults(data).withHost(host).withPort(port).withFsync(fsync)
+                .withShards(shards);
+        if (nodePort == null) {
+            if (nodeHost != null || !seeds.isEmpty() || nodes != null || nodeIndex != null || cookie != null) {
+                throw new UsageException("--node-host, --seed, --nodes, --node-index and --cookie need --node-port");
+            }
+            return config;
+        }
+        if (nodes == null || nodeIndex == null) {
+            throw new UsageException("a cluster node needs --nodes N and --node-index I");
+        }
+        if (nodeIndex >= nodes) {
+            throw new UsageException("--node-index must be between 0 and " + (nodes - 1) + " (--nodes " + nodes
+                    + "), got " + nodeIndex);
+        }
+        if (nodes > 1 && seeds.isEmpty() && nodeIndex > 0) {
+            throw new UsageException("node " + nodeIndex + " of " + nodes + " needs --seed: the address of another node");
+        }
+        if (cookie == null) {
+            String fromEnv = env.get("KABUKI_COOKIE");
+            if (fromEnv != null && !fromEnv.isEmpty()) {
+                if (fromEnv.length() < 16) {
+                    throw new UsageException("KABUKI_COOKIE must have at least 16 characters, got " + fromEnv.length());
+                }
+                cookie = fromEnv;
+            } else {
+                cookie = KvCluster.DEMO_COOKIE;
+            }
+        }
+        return config.withCluster(KvServer.Cluster.of(nodeHost == null ? "127.0.0.1" : nodeHost, nodePort, seeds,
+                nodes, nodeIndex, cookie));
+    }
+
+    /** A seed address, checked: {@code kabuki://kv@HOST:PORT}. */
+    private static String seed(String address) throws UsageException {
+        NodeAddress node;
+        try {
+            node = NodeAddress.parse(address);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--seed: " + e.getMessage());
+        }
+        if (!node.system().equals(KvCluster.SYSTEM_NAME)) {
+            throw new UsageException("--seed must name system '" + KvCluster.SYSTEM_NAME + "' (kabuki://"
+                    + KvCluster.SYSTEM_NAME + "@HOST:PORT), got '" + address + "'");
+        }
+        return node.toString();
     }
 
     /** Whether the command line is {@code --help} or {@code -h}. */
@@ -94,7 +183,8 @@ final class KvServerFlags {
 
     private static boolean isFlag(String name) {
         return switch (name) {
-            case "--host", "--port", "--data", "--fsync", "--shards" -> true;
+            case "--host", "--port", "--data", "--fsync", "--shards", "--node-port", "--node-host", "--seed", "--nodes",
+                 "--node-index", "--cookie" -> true;
             default -> false;
         };
     }

@@ -11,8 +11,10 @@ sealed interface ShardMsg {
      *
      * @param seq  the request's number on its connection
      * @param part which part of a scattered command this is (0 for a single-shard command)
+     * @param replyTo the connection, or (for a shard on another node) the reply address of an ask
      */
-    record Request(ShardOp op, long seq, int part, ActorRef<KvConnMsg> replyTo) implements ShardMsg {
+    record Request(ShardOp op, long seq, int part, ActorRef<? super KvConnMsg.ShardReply> replyTo)
+            implements ShardMsg {
     }
 
     /** The sweep timer: expire keys nobody touches. */
