@@ -58,6 +58,8 @@ final class AeronTransport implements Transport {
     private final String directory;
     /** Whether the driver runs elsewhere: then its directory is not this transport's to delete. */
     private final boolean external;
+    /** The embedded driver's sending thread's idle strategy; null with an external driver. */
+    private final WakeableIdleStrategy driverIdle;
     /** The embedded driver; null with an external one. */
     private final MediaDriver driver;
     private final Aeron aeron;
@@ -95,6 +97,9 @@ final class AeronTransport implements Transport {
         Objects.requireNonNull(bindHost, "bindHost");
         this.ordinaryTermLength = ordinaryTermLength;
         this.external = externalDriver != null;
+        // The thread that sends what is offered to a publication: woken after each offer, so a
+        // frame leaves at once rather than when the driver's park ends (null: an external driver).
+        this.driverIdle = external ? null : new WakeableIdleStrategy(null);
         if (external) {
             this.directory = new File(externalDriver).getAbsolutePath();
         } else {
@@ -119,14 +124,14 @@ final class AeronTransport implements Transport {
                         .errorHandler(e -> LOG.warn("Aeron media driver of '{}': {}", system, e.toString()));
                 if (threading == RemoteSettings.DriverThreading.DEDICATED) {
                     ctx.threadingMode(ThreadingMode.DEDICATED)
-                            .conductorIdleStrategy(backoff()).senderIdleStrategy(backoff())
+                            .conductorIdleStrategy(backoff()).senderIdleStrategy(driverIdle)
                             .receiverIdleStrategy(backoff())
                             .conductorThreadFactory(named("kabuki-" + system + "-aeron-conductor"))
                             .senderThreadFactory(named("kabuki-" + system + "-aeron-sender"))
                             .receiverThreadFactory(named("kabuki-" + system + "-aeron-receiver"));
                 } else {
                     ctx.threadingMode(ThreadingMode.SHARED)
-                            .sharedIdleStrategy(backoff())
+                            .sharedIdleStrategy(driverIdle)
                             .sharedThreadFactory(named("kabuki-" + system + "-aeron-driver"));
                 }
                 d = MediaDriver.launch(ctx);
@@ -279,7 +284,7 @@ final class AeronTransport implements Transport {
         }
     }
 
-    private static final class AeronLink implements Link {
+    private final class AeronLink implements Link {
         private final ExclusivePublication control;
         private final ExclusivePublication ordinary;
         private boolean closed;
@@ -304,6 +309,9 @@ final class AeronTransport implements Transport {
                 r = p.offer(buffer, offset, length); // a term rotation: retry once at once
             }
             if (r > 0) {
+                if (driverIdle != null) {
+                    driverIdle.wake();
+                }
                 return Offer.SENT;
             }
             if (r == Publication.BACK_PRESSURED || r == Publication.ADMIN_ACTION) {

@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,8 +127,7 @@ public final class RemoteActors implements Remoting {
         this.address = new NodeAddress(system.name(), settings.host(), transport.localAddress().getPort());
         this.agent = new RemoteAgent(transport, address, uid, allowed.fingerprint(), settings, new Inbound(),
                 System::nanoTime);
-        this.runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1),
-                TimeUnit.MILLISECONDS.toNanos(1)), e -> LOG.error("remote: the remote thread of '{}' failed",
+        this.runner = new AgentRunner(agent.idleStrategy(), e -> LOG.error("remote: the remote thread of '{}' failed",
                 system.name(), e), null, agent);
         AgentRunner.startOnThread(runner, r -> {
             Thread t = new Thread(r, "kabuki-remote-" + system.name());

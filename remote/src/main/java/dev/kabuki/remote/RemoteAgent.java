@@ -71,6 +71,12 @@ final class RemoteAgent implements Agent {
     private final Map<Long, Association> byUid = new HashMap<>();
     private final Map<Long, Association> quarantined = new HashMap<>();
     private final ManyToOneConcurrentLinkedQueue<Runnable> commands = new ManyToOneConcurrentLinkedQueue<>();
+    /** User frames queued so far, by any thread: the agent compares it with {@link #seenOffers}. */
+    private final java.util.concurrent.atomic.AtomicLong offers = new java.util.concurrent.atomic.AtomicLong();
+    /** {@link #offers} at the start of the last duty cycle (agent thread). */
+    private long seenOffers;
+    /** This agent's idle strategy: senders wake it (see {@link WakeableIdleStrategy}). */
+    private final WakeableIdleStrategy idle = new WakeableIdleStrategy(this::hasPendingWork);
     private final Transport.FrameHandler onFrame = this::onFrame;
     private boolean closed;
 
@@ -95,6 +101,19 @@ final class RemoteAgent implements Agent {
         return local;
     }
 
+    /** The idle strategy the agent's runner must use, so that senders can wake the agent. */
+    WakeableIdleStrategy idleStrategy() {
+        return idle;
+    }
+
+    /**
+     * Whether work was queued since the last duty cycle began (a command, or a user frame):
+     * the idle strategy's re-check before it parks. Agent thread.
+     */
+    private boolean hasPendingWork() {
+        return !commands.isEmpty() || offers.get() != seenOffers;
+    }
+
     long localUid() {
         return localUid;
     }
@@ -114,7 +133,18 @@ final class RemoteAgent implements Agent {
      * @return false if the peer's queue is full (the frame was not queued)
      */
     boolean offerUser(NodeAddress node, DirectBuffer frame, int offset, int length) {
-        return association(node).queue.offer(frame, offset, length);
+        if (!association(node).queue.offer(frame, offset, length)) {
+            return false;
+        }
+        offers.incrementAndGet(); // after the frame is queued: see WakeableIdleStrategy's invariant
+        idle.wake();
+        return true;
+    }
+
+    /** Queues {@code command} for the agent thread and wakes it. Any thread. */
+    private void command(Runnable command) {
+        commands.offer(command);
+        idle.wake();
     }
 
     /**
@@ -124,7 +154,7 @@ final class RemoteAgent implements Agent {
      */
     void sendSystem(NodeAddress node, ControlCodec.SystemFrame frame) {
         Association a = association(node);
-        commands.offer(() -> queueSystem(a, frame));
+        command(() -> queueSystem(a, frame));
     }
 
     /**
@@ -133,7 +163,7 @@ final class RemoteAgent implements Agent {
      */
     void sendNoRecipient(NodeAddress node, long askId) {
         Association a = association(node);
-        commands.offer(() -> {
+        command(() -> {
             if (a.state == Association.State.ACTIVE) {
                 int n = ControlCodec.encodeNumber(scratch, 0, FrameType.NO_RECIPIENT, localUid, a.remoteUid, askId);
                 a.link.offer(true, scratch, 0, n);
@@ -147,7 +177,7 @@ final class RemoteAgent implements Agent {
      */
     void connect(NodeAddress node) {
         Association a = association(node);
-        commands.offer(() -> a.keepConnected = true);
+        command(() -> a.keepConnected = true);
     }
 
     @Override
@@ -162,6 +192,7 @@ final class RemoteAgent implements Agent {
             return 0;
         }
         int work = 0;
+        seenOffers = offers.get(); // frames queued after this are seen by this cycle or the idle re-check
         Runnable command;
         while ((command = commands.poll()) != null) {
             command.run();
