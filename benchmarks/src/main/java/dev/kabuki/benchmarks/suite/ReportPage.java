@@ -450,7 +450,6 @@ final class ReportPage {
                     .append(" |\n");
         }
         md.append('\n');
-        iterations("R0", "idle", sides, "idle_cpu");
     }
 
     private static String pct(List<Double> xs) {
