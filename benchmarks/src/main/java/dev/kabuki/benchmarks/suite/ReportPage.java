@@ -95,7 +95,7 @@ final class ReportPage {
                 {"rustc", "Rust"}, {"tokio", "Tokio"}, {"pekko_remote", "Pekko remote"},
                 {"rounds", "rounds"}, {"iterations", "iterations"}, {"sizes", "sizes"},
                 {"load_before", "load average before"}, {"load_after", "load average after"},
-                {"commit", "commit"}, {"date", "date"}};
+                {"commit", "commit"}, {"date", "date"}, {"note", "note"}};
         for (String[] r : rows) {
             if (m.containsKey(r[0])) {
                 md.append("| ").append(r[1]).append(" | ").append(m.get(r[0]).replace("|", "\\|")).append(" |\n");
