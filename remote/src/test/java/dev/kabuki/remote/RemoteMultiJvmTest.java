@@ -12,6 +12,7 @@ import dev.kabuki.scheduler.JoinHandle;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -133,6 +134,40 @@ class RemoteMultiJvmTest {
                     .as("a new incarnation with a fresh counter").isZero();
         } finally {
             again.close();
+        }
+    }
+
+    /**
+     * Three JVMs (this one and two child nodes, c dialling b as its seed): b killed is down for
+     * both survivors, this node's watchers of b get Terminated, and this node and c go on.
+     */
+    @Test
+    void withThreeNodesAKilledNodeIsDownForEveryOtherAndTheSurvivorsGoOn() throws Exception {
+        NodeProcess b = NodeProcess.start("b", 0, COOKIE, base.toFile());
+        NodeProcess c = null;
+        try {
+            c = NodeProcess.start(List.of(), "c", 0, COOKIE, base.toFile(), "127.0.0.1",
+                    List.of(b.address().toString()));
+            c.awaitLine("EVENT UP " + b.address(), 30);
+            ActorRef<NodeProcess.CounterMsg> onB = counterOn(b);
+            ActorRef<NodeProcess.CounterMsg> onC = counterOn(c);
+            onC.tell(new NodeProcess.Increment(2));
+            assertThat(onC.<Long>ask(NodeProcess.Get::new, Duration.ofSeconds(10)).join(Duration.ofSeconds(30)))
+                    .isEqualTo(2L);
+            CountDownLatch terminated = watch(onB);
+            awaitEvent(NodeEvent.NodeUp.class, b.address(), 30);
+            b.kill();
+            awaitEvent(NodeEvent.NodeDown.class, b.address(), 40);
+            assertThat(terminated.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(c.awaitLine("EVENT DOWN " + b.address(), 40)).contains("unreachable");
+            onC.tell(new NodeProcess.Increment(5));
+            assertThat(onC.<Long>ask(NodeProcess.Get::new, Duration.ofSeconds(10)).join(Duration.ofSeconds(30)))
+                    .isEqualTo(7L);
+        } finally {
+            if (c != null) {
+                c.close();
+            }
+            b.close();
         }
     }
 
