@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -207,6 +208,9 @@ class ChatServerTest {
      * disconnected, if the server queued more than the limit for it, or if any other member
      * misses a line, gets one out of order, or sees the room's lines in another order than the
      * rest.
+     *
+     * <p>The senders keep at most a few rounds unread by each fast member, so only the
+     * member that does not read can reach the limit however slowly the test's readers run.
      */
     @Test
     void memberThatStopsReadingIsDisconnectedAtTheOutboundLimitWhileTheOthersGetEveryLine() throws Exception {
@@ -219,15 +223,22 @@ class ChatServerTest {
         List<List<String>> received = new ArrayList<>();
         List<List<String>> sent = new ArrayList<>();
         String padding = "x".repeat(4000);
+        int window = 4;
+        int linesPerRound = fastCount - 1;
+        // credits.get(i): chat lines member i may still be sent before it has read more (each
+        // line it reads from another fast member gives one back).
+        List<Semaphore> credits = new ArrayList<>();
         try (ExecutorService readers = Executors.newFixedThreadPool(fastCount); Socket slow = new Socket()) {
             List<Future<?>> reading = new ArrayList<>();
             for (ChatClient f : fast) {
                 List<String> lines = Collections.synchronizedList(new ArrayList<>());
                 received.add(lines);
                 sent.add(new ArrayList<>());
+                Semaphore credit = new Semaphore(window * linesPerRound);
+                credits.add(credit);
                 Set<String> others = new HashSet<>(fastNames);
                 others.remove(f.guestName);
-                reading.add(readers.submit(() -> readUntilEveryoneSaidEnd(f, others, lines)));
+                reading.add(readers.submit(() -> readUntilEveryoneSaidEnd(f, others, lines, credit)));
             }
             slow.setReceiveBufferSize(4096);
             slow.connect(new InetSocketAddress("127.0.0.1", port));
@@ -239,6 +250,10 @@ class ChatServerTest {
             while (server.metrics().closed(CloseReason.Kind.OUTBOUND_OVERFLOW) == 0) {
                 assertThat(System.nanoTime() - deadline).as("slow member still connected after %d rounds", rounds)
                         .isNegative();
+                for (int i = 0; i < fastCount; i++) {
+                    assertThat(credits.get(i).tryAcquire(linesPerRound, 30, TimeUnit.SECONDS))
+                            .as("member %d reads the room's lines (round %d)", i, rounds).isTrue();
+                }
                 for (int i = 0; i < fastCount; i++) {
                     String text = "r" + rounds + " " + padding;
                     fast.get(i).send(text);
@@ -332,8 +347,8 @@ class ChatServerTest {
         return lines;
     }
 
-    private static Void readUntilEveryoneSaidEnd(ChatClient client, Set<String> senders, List<String> into)
-            throws IOException {
+    private static Void readUntilEveryoneSaidEnd(ChatClient client, Set<String> senders, List<String> into,
+            Semaphore credit) throws IOException {
         Set<String> waiting = new HashSet<>();
         senders.forEach(s -> waiting.add(s + ": end"));
         while (!waiting.isEmpty()) {
@@ -341,6 +356,10 @@ class ChatServerTest {
             assertThat(line).as("a line from the room (still waiting for %s)", waiting).isNotNull();
             into.add(line);
             waiting.remove(line);
+            int colon = line.indexOf(": ");
+            if (colon > 0 && senders.contains(line.substring(0, colon))) {
+                credit.release();
+            }
         }
         return null;
     }
