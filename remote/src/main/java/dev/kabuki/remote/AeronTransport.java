@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -33,10 +32,10 @@ import org.slf4j.LoggerFactory;
  *       receiver) with a backoff idle strategy: a few spins and yields, then parking from 1 µs
  *       up to 1 ms. Aeron's default (three threads busy-spinning) burns a core per node while
  *       idle and, on small machines, slows round trips down.</li>
- *   <li>Its directory is {@code kabuki-<system>-<random>} beside Aeron's default directory
- *       ({@code /dev/shm} on Linux), deleted at start and again at close, so that two systems
- *       never share one and a crashed run leaves one stale directory at most (removed by hand or
- *       at reboot).</li>
+ *   <li>Its directory is {@code kabuki-<system>-<pid>-<random>} beside Aeron's default
+ *       directory ({@code /dev/shm} on Linux), deleted at close, so that two systems never share
+ *       one. A process that dies without closing leaves its directory, and the next transport
+ *       started on the host removes it ({@link DriverDirectories#sweep}).</li>
  *   <li>Per link, two exclusive publications: control (term {@value #CONTROL_TERM_LENGTH}
  *       bytes, frames up to an eighth of it) and ordinary ({@code ordinaryTermLength}, frames up
  *       to an eighth). A publication's log is three terms plus a page of metadata in the
@@ -105,7 +104,8 @@ final class AeronTransport implements Transport {
         } else {
             String base = baseDirectory != null ? baseDirectory
                     : new File(io.aeron.CommonContext.getAeronDirectoryName()).getParent();
-            this.directory = new File(base, "kabuki-" + system + "-" + UUID.randomUUID()).getAbsolutePath();
+            DriverDirectories.sweep(new File(base));
+            this.directory = DriverDirectories.newDirectory(new File(base), system).getAbsolutePath();
         }
         MediaDriver d = null;
         Aeron a = null;

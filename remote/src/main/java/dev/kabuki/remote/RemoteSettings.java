@@ -38,7 +38,8 @@ import java.util.Set;
  *       messages per peer; beyond, the peer is quarantined</td></tr>
  *   <tr><td>handshake timeout</td><td>20 s</td></tr>
  *   <tr><td>Aeron directory</td><td>beside Aeron's default ({@code /dev/shm} on Linux), one
- *       per system, removed at start and at close</td></tr>
+ *       per system, removed at close; those left by processes that died without closing are
+ *       removed when the next system starts there</td></tr>
  *   <tr><td>media driver</td><td>embedded, one per system, {@link DriverThreading#SHARED}</td></tr>
  * </table>
  *
@@ -258,7 +259,8 @@ public final class RemoteSettings implements Remoting.Provider {
 
     /**
      * Where the embedded Aeron driver's directory goes (a tmpfs such as {@code /dev/shm} is
-     * fastest); null for beside Aeron's default.
+     * fastest); null for beside Aeron's default. At start, the directories there that kabuki
+     * drivers of dead processes left behind are removed (docs/remote.md, {@code /dev/shm}).
      */
     public RemoteSettings aeronDirectory(String parent) {
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,

@@ -9,6 +9,7 @@ import dev.kabuki.actors.ActorRef;
 import dev.kabuki.actors.ActorSystem;
 import dev.kabuki.scheduler.JoinException;
 import dev.kabuki.scheduler.JoinHandle;
+import java.io.File;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,6 +106,22 @@ class RemoteMultiJvmTest {
             assertThatThrownBy(() -> pending.join(Duration.ofSeconds(10))).isInstanceOf(JoinException.class)
                     .hasRootCauseInstanceOf(RemoteNodeDownException.class)
                     .hasStackTraceContaining(node.address().toString());
+
+            // Its Aeron directory outlives it, until a sweep finds the process gone and the
+            // driver's heartbeat stale; this node's own directory stays.
+            String prefix = "kabuki-victim-" + node.pid() + "-";
+            File[] left = base.toFile().listFiles((dir, name) -> name.startsWith(prefix));
+            assertThat(left).as("the killed node's directory in %s", base).hasSize(1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            while (left[0].exists()) {
+                assertThat(System.nanoTime() - deadline).as("%s swept within 40 s", left[0]).isNegative();
+                DriverDirectories.sweep(base.toFile());
+                if (left[0].exists()) {
+                    Thread.sleep(200); // polling a condition only time can make true (the heartbeat ages)
+                }
+            }
+            assertThat(base.toFile().list((dir, name) -> name.startsWith("kabuki-tester-" + ProcessHandle.current().pid())))
+                    .hasSize(1);
         } finally {
             node.close();
         }
