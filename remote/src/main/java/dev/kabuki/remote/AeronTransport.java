@@ -18,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.slf4j.Logger;
@@ -30,8 +31,11 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>The driver runs in SHARED threading mode (one thread for its conductor, sender and
  *       receiver) with a backoff idle strategy: a few spins and yields, then parking from 1 µs
- *       up to 1 ms. Aeron's default (three threads busy-spinning) burns a core per node while
- *       idle and, on small machines, slows round trips down.</li>
+ *       up to {@link RemoteSettings#maxIdlePark} (1 ms by default). Aeron's default (three
+ *       threads busy-spinning) burns a core per node while idle and, on small machines, slows
+ *       round trips down. Each busy cycle of the driver is reported through {@link #activity()},
+ *       so the thread that polls this transport is woken when frames arrive and may park long.</li>
+ *   <li>The Aeron client has no conductor thread: {@link #poll} runs its duty cycle.</li>
  *   <li>Its directory is {@code kabuki-<system>-<pid>-<random>} beside Aeron's default
  *       directory ({@code /dev/shm} on Linux), deleted at close, so that two systems never share
  *       one. A process that dies without closing leaves its directory, and the next transport
@@ -62,6 +66,10 @@ final class AeronTransport implements Transport {
     /** The embedded driver; null with an external one. */
     private final MediaDriver driver;
     private final Aeron aeron;
+    /** The Aeron client's conductor, run by the polling thread in {@link #poll}. */
+    private final AgentInvoker clientConductor;
+    /** The embedded driver's busy cycles; null with an external driver. */
+    private final TransportActivity activity;
     private final Subscription control;
     private final Subscription ordinary;
     private final InetSocketAddress localAddress;
@@ -83,22 +91,27 @@ final class AeronTransport implements Transport {
      * @throws IllegalStateException the endpoint could not be bound in time (the cause, if any, names why)
      */
     AeronTransport(String system, String bindHost, int bindPort, String baseDirectory, int ordinaryTermLength) {
-        this(system, bindHost, bindPort, baseDirectory, ordinaryTermLength, RemoteSettings.DriverThreading.SHARED, null);
+        this(system, bindHost, bindPort, baseDirectory, ordinaryTermLength, RemoteSettings.DriverThreading.SHARED, null,
+                RemoteSettings.DEFAULT_MAX_IDLE_PARK.toNanos());
     }
 
     /**
      * As above, with the embedded driver's threading, or an external driver's directory (then no
-     * driver is started here and that directory is neither created nor deleted).
+     * driver is started here and that directory is neither created nor deleted), and the longest
+     * park of the embedded driver's threads when idle.
      */
     AeronTransport(String system, String bindHost, int bindPort, String baseDirectory, int ordinaryTermLength,
-                   RemoteSettings.DriverThreading threading, String externalDriver) {
+                   RemoteSettings.DriverThreading threading, String externalDriver, long maxIdleParkNanos) {
         Objects.requireNonNull(system, "system");
         Objects.requireNonNull(bindHost, "bindHost");
         this.ordinaryTermLength = ordinaryTermLength;
         this.external = externalDriver != null;
         // The thread that sends what is offered to a publication: woken after each offer, so a
         // frame leaves at once rather than when the driver's park ends (null: an external driver).
-        this.driverIdle = external ? null : new WakeableIdleStrategy(null);
+        // Every busy duty cycle of the driver's threads is reported to the poller (frames may
+        // have arrived, or room to offer), so the poller need not poll on a timer.
+        this.activity = external ? null : new TransportActivity();
+        this.driverIdle = external ? null : driverIdle(activity, maxIdleParkNanos);
         if (external) {
             this.directory = new File(externalDriver).getAbsolutePath();
         } else {
@@ -124,8 +137,8 @@ final class AeronTransport implements Transport {
                         .errorHandler(e -> LOG.warn("Aeron media driver of '{}': {}", system, e.toString()));
                 if (threading == RemoteSettings.DriverThreading.DEDICATED) {
                     ctx.threadingMode(ThreadingMode.DEDICATED)
-                            .conductorIdleStrategy(backoff()).senderIdleStrategy(driverIdle)
-                            .receiverIdleStrategy(backoff())
+                            .conductorIdleStrategy(backoff(maxIdleParkNanos)).senderIdleStrategy(driverIdle)
+                            .receiverIdleStrategy(driverIdle(activity, maxIdleParkNanos))
                             .conductorThreadFactory(named("kabuki-" + system + "-aeron-conductor"))
                             .senderThreadFactory(named("kabuki-" + system + "-aeron-sender"))
                             .receiverThreadFactory(named("kabuki-" + system + "-aeron-receiver"));
@@ -138,6 +151,9 @@ final class AeronTransport implements Transport {
             }
             a = Aeron.connect(new Aeron.Context()
                     .aeronDirectoryName(directory)
+                    // No conductor thread of its own: the poller runs the client conductor's duty
+                    // cycle in poll(), and calls that await the driver run it themselves.
+                    .useConductorAgentInvoker(true)
                     .threadFactory(named("kabuki-" + system + "-aeron-client"))
                     .errorHandler(e -> LOG.warn("Aeron client of '{}': {}", system, e.toString())));
             // Both streams on one UDP endpoint: the same channel string makes the driver share
@@ -147,14 +163,15 @@ final class AeronTransport implements Transport {
             String channel = "aeron:udp?endpoint=" + endpoint(bindHost, port);
             Subscription c = a.addSubscription(channel, CONTROL_STREAM);
             Subscription o = a.addSubscription(channel, ORDINARY_STREAM);
-            String resolved = awaitResolved(c);
-            String resolvedOrdinary = awaitResolved(o);
+            String resolved = awaitResolved(c, a.conductorAgentInvoker());
+            String resolvedOrdinary = awaitResolved(o, a.conductorAgentInvoker());
             if (!resolved.equals(resolvedOrdinary)) {
                 throw new IllegalStateException("the control and ordinary streams bound different endpoints, "
                         + resolved + " and " + resolvedOrdinary);
             }
             this.driver = d;
             this.aeron = a;
+            this.clientConductor = a.conductorAgentInvoker();
             this.control = c;
             this.ordinary = o;
             int colon = resolved.lastIndexOf(':');
@@ -183,7 +200,7 @@ final class AeronTransport implements Transport {
         this.ordinaryAssembler = new FragmentAssembler((b, off, len, h) -> current.onFrame(false, b, off, len, h.sessionId()));
     }
 
-    private static String awaitResolved(Subscription s) {
+    private static String awaitResolved(Subscription s, AgentInvoker clientConductor) {
         long deadline = System.nanoTime() + BIND_TIMEOUT_NANOS;
         for (;;) {
             String r = s.resolvedEndpoint();
@@ -195,6 +212,7 @@ final class AeronTransport implements Transport {
                         + TimeUnit.NANOSECONDS.toSeconds(BIND_TIMEOUT_NANOS) + " s (channel status "
                         + s.channelStatus() + ")");
             }
+            clientConductor.invoke();
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // a start-up wait for the driver, bounded above
         }
     }
@@ -216,9 +234,14 @@ final class AeronTransport implements Transport {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** Idle: spin 10, yield 20, then park from 1 µs doubling to 1 ms (a few percent of a core idle). */
-    private static IdleStrategy backoff() {
-        return new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+    /** Idle: spin 10, yield 20, then park from 1 µs doubling to {@code maxParkNanos}. */
+    private static IdleStrategy backoff(long maxParkNanos) {
+        return new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), maxParkNanos);
+    }
+
+    /** A driver thread's idle strategy: woken by offers, reporting its busy cycles to {@code activity}. */
+    private static WakeableIdleStrategy driverIdle(TransportActivity activity, long maxParkNanos) {
+        return new WakeableIdleStrategy(null, activity::worked, TimeUnit.MICROSECONDS.toNanos(1), maxParkNanos);
     }
 
     private static ThreadFactory named(String name) {
@@ -263,8 +286,14 @@ final class AeronTransport implements Transport {
     @Override
     public int poll(FrameHandler handler, int limit) {
         current = handler;
-        int n = control.poll(controlAssembler, limit);
+        int n = clientConductor.invoke();
+        n += control.poll(controlAssembler, limit);
         return n + ordinary.poll(ordinaryAssembler, limit);
+    }
+
+    @Override
+    public TransportActivity activity() {
+        return activity;
     }
 
     @Override

@@ -123,7 +123,7 @@ public final class RemoteActors implements Remoting {
         this.uid = u;
         AeronTransport transport = new AeronTransport(system.name(), settings.host(), settings.port(),
                 settings.aeronDirectory(), settings.ordinaryTermLength(), settings.driverThreading(),
-                settings.externalMediaDriver());
+                settings.externalMediaDriver(), settings.maxIdlePark().toNanos());
         this.address = new NodeAddress(system.name(), settings.host(), transport.localAddress().getPort());
         this.agent = new RemoteAgent(transport, address, uid, allowed.fingerprint(), settings, new Inbound(),
                 System::nanoTime);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -50,6 +51,11 @@ final class RemoteAgent implements Agent {
     /** How long a termination notice waits for its flush to be acknowledged (Pekko's default, 3 s). */
     static final long FLUSH_TIMEOUT_NANOS = Duration.ofSeconds(3).toNanos();
     private static final int POLL_LIMIT = 64;
+    /**
+     * The agent's longest idle park when the transport signals its work: its own timers
+     * (heartbeats, resends, the detector) are a second apart, so 10 ms late is nothing to them.
+     */
+    static final long SIGNALLED_MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final int DRAIN_LIMIT = 64;
 
     private final Transport transport;
@@ -75,8 +81,15 @@ final class RemoteAgent implements Agent {
     private final java.util.concurrent.atomic.AtomicLong offers = new java.util.concurrent.atomic.AtomicLong();
     /** {@link #offers} at the start of the last duty cycle (agent thread). */
     private long seenOffers;
-    /** This agent's idle strategy: senders wake it (see {@link WakeableIdleStrategy}). */
-    private final WakeableIdleStrategy idle = new WakeableIdleStrategy(this::hasPendingWork);
+    /**
+     * This agent's idle strategy: senders wake it (see {@link WakeableIdleStrategy}), and so does
+     * the transport's engine when it did work (see {@link TransportActivity}).
+     */
+    private final WakeableIdleStrategy idle;
+    /** The transport engine's busy cycles, or null if it reports none (then the agent parks short). */
+    private final TransportActivity activity;
+    /** {@link #activity}'s count at the start of the last duty cycle (agent thread). */
+    private long seenActivity;
     private final Transport.FrameHandler onFrame = this::onFrame;
     private boolean closed;
 
@@ -95,6 +108,15 @@ final class RemoteAgent implements Agent {
         this.handshakes = new HandshakeCodec(settings.cookie());
         this.drops = new DropLog(clock, Duration.ofSeconds(10).toNanos());
         this.maxFrame = settings.maxMessageBytes();
+        this.activity = transport.activity();
+        // Woken for everything it must react to at once, the agent parks up to SIGNALLED_MAX_PARK
+        // (its own timers are a second apart); without the engine's signal it must poll for
+        // arrived frames, as often as the settings let the engine itself idle.
+        long maxPark = activity != null ? SIGNALLED_MAX_PARK_NANOS : settings.maxIdlePark().toNanos();
+        this.idle = new WakeableIdleStrategy(this::hasPendingWork, null, TimeUnit.MICROSECONDS.toNanos(1), maxPark);
+        if (activity != null) {
+            activity.listen(idle::wake);
+        }
     }
 
     NodeAddress localAddress() {
@@ -107,11 +129,12 @@ final class RemoteAgent implements Agent {
     }
 
     /**
-     * Whether work was queued since the last duty cycle began (a command, or a user frame):
-     * the idle strategy's re-check before it parks. Agent thread.
+     * Whether work was queued since the last duty cycle began (a command, a user frame, or the
+     * engine's report that it did work): the idle strategy's re-check before it parks. Agent thread.
      */
     private boolean hasPendingWork() {
-        return !commands.isEmpty() || offers.get() != seenOffers;
+        return !commands.isEmpty() || offers.get() != seenOffers
+                || activity != null && activity.count() != seenActivity;
     }
 
     long localUid() {
@@ -193,6 +216,9 @@ final class RemoteAgent implements Agent {
         }
         int work = 0;
         seenOffers = offers.get(); // frames queued after this are seen by this cycle or the idle re-check
+        if (activity != null) {
+            seenActivity = activity.count(); // likewise for frames the engine receives after this
+        }
         Runnable command;
         while ((command = commands.poll()) != null) {
             command.run();

@@ -41,6 +41,7 @@ import java.util.Set;
  *       per system, removed at close; those left by processes that died without closing are
  *       removed when the next system starts there</td></tr>
  *   <tr><td>media driver</td><td>embedded, one per system, {@link DriverThreading#SHARED}</td></tr>
+ *   <tr><td>longest idle park</td><td>1 ms ({@link #maxIdlePark(Duration)})</td></tr>
  * </table>
  *
  * <p>Immutable: every {@code with}-style method returns a copy. Thread-safe. Values are checked
@@ -75,6 +76,10 @@ public final class RemoteSettings implements Remoting.Provider {
     private final String aeronDirectory;
     private final DriverThreading driverThreading;
     private final String externalDriver;
+    private final long maxIdleParkNanos;
+    /** The default of {@link #maxIdlePark(Duration)}. */
+    public static final Duration DEFAULT_MAX_IDLE_PARK = Duration.ofMillis(1);
+    private static final Duration MAX_MAX_IDLE_PARK = Duration.ofSeconds(1);
 
     /** How the embedded Aeron media driver runs its work (see {@link #driverThreading}). */
     public enum DriverThreading {
@@ -95,7 +100,7 @@ public final class RemoteSettings implements Remoting.Provider {
     private RemoteSettings(String host, int port, List<NodeAddress> seedNodes, Set<Class<?>> allowed, String cookie,
                            FailureDetectorSettings failureDetector, int ordinaryTermLength, int outboundQueueBytes,
                            int systemMessageBuffer, Duration handshakeTimeout, String aeronDirectory,
-                           DriverThreading driverThreading, String externalDriver) {
+                           DriverThreading driverThreading, String externalDriver, long maxIdleParkNanos) {
         this.host = host;
         this.port = port;
         this.seedNodes = List.copyOf(seedNodes);
@@ -109,6 +114,7 @@ public final class RemoteSettings implements Remoting.Provider {
         this.aeronDirectory = aeronDirectory;
         this.driverThreading = driverThreading;
         this.externalDriver = externalDriver;
+        this.maxIdleParkNanos = maxIdleParkNanos;
     }
 
     /**
@@ -127,7 +133,8 @@ public final class RemoteSettings implements Remoting.Provider {
             throw new IllegalArgumentException("bind port must be 0 to 65535, got " + port);
         }
         return new RemoteSettings(host, port, List.of(), Set.of(), null, FailureDetectorSettings.DEFAULT,
-                2 * 1024 * 1024, 2 * 1024 * 1024, 20_000, Duration.ofSeconds(20), null, DriverThreading.SHARED, null);
+                2 * 1024 * 1024, 2 * 1024 * 1024, 20_000, Duration.ofSeconds(20), null, DriverThreading.SHARED, null,
+                DEFAULT_MAX_IDLE_PARK.toNanos());
     }
 
     /**
@@ -150,7 +157,7 @@ public final class RemoteSettings implements Remoting.Provider {
             nodes.add(NodeAddress.parse(a));
         }
         return new RemoteSettings(host, port, nodes, allowed, cookie, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
+                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver, maxIdleParkNanos);
     }
 
     /**
@@ -172,7 +179,7 @@ public final class RemoteSettings implements Remoting.Provider {
         }
         AllowedTypes.of(all); // checks every root now, where the mistake is made
         return new RemoteSettings(host, port, seedNodes, all, cookie, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
+                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver, maxIdleParkNanos);
     }
 
     /**
@@ -188,13 +195,13 @@ public final class RemoteSettings implements Remoting.Provider {
             throw new IllegalArgumentException("cookie must have at least 16 characters, got " + secret.length());
         }
         return new RemoteSettings(host, port, seedNodes, allowed, secret, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
+                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver, maxIdleParkNanos);
     }
 
     /** The failure detector's settings, for every peer node. */
     public RemoteSettings failureDetector(FailureDetectorSettings settings) {
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, Objects.requireNonNull(settings, "settings"),
-                ordinaryTermLength, outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
+                ordinaryTermLength, outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver, maxIdleParkNanos);
     }
 
     /**
@@ -210,7 +217,7 @@ public final class RemoteSettings implements Remoting.Provider {
                     + MIN_TERM_LENGTH + " to " + MAX_TERM_LENGTH + ", got " + bytes);
         }
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, bytes,
-                Math.max(outboundQueueBytes, bytes), systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
+                Math.max(outboundQueueBytes, bytes), systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver, maxIdleParkNanos);
     }
 
     /**
@@ -225,7 +232,7 @@ public final class RemoteSettings implements Remoting.Provider {
                     + " term length (" + ordinaryTermLength + "), got " + bytes);
         }
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength, bytes,
-                systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
+                systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading, externalDriver, maxIdleParkNanos);
     }
 
     /**
@@ -239,7 +246,7 @@ public final class RemoteSettings implements Remoting.Provider {
             throw new IllegalArgumentException("systemMessageBuffer must be at least 100, got " + messages);
         }
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, messages, handshakeTimeout, aeronDirectory, driverThreading, externalDriver);
+                outboundQueueBytes, messages, handshakeTimeout, aeronDirectory, driverThreading, externalDriver, maxIdleParkNanos);
     }
 
     /**
@@ -254,7 +261,7 @@ public final class RemoteSettings implements Remoting.Provider {
             throw new IllegalArgumentException("handshakeTimeout must be 1 s to 10 min, got " + timeout);
         }
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
-                outboundQueueBytes, systemMessageBuffer, timeout, aeronDirectory, driverThreading, externalDriver);
+                outboundQueueBytes, systemMessageBuffer, timeout, aeronDirectory, driverThreading, externalDriver, maxIdleParkNanos);
     }
 
     /**
@@ -265,7 +272,7 @@ public final class RemoteSettings implements Remoting.Provider {
     public RemoteSettings aeronDirectory(String parent) {
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
                 outboundQueueBytes, systemMessageBuffer, handshakeTimeout, parent, driverThreading,
-                externalDriver);
+                externalDriver, maxIdleParkNanos);
     }
 
     /**
@@ -275,7 +282,7 @@ public final class RemoteSettings implements Remoting.Provider {
     public RemoteSettings driverThreading(DriverThreading threading) {
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
                 outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory,
-                Objects.requireNonNull(threading, "threading"), externalDriver);
+                Objects.requireNonNull(threading, "threading"), externalDriver, maxIdleParkNanos);
     }
 
     /**
@@ -293,7 +300,38 @@ public final class RemoteSettings implements Remoting.Provider {
         }
         return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
                 outboundQueueBytes, systemMessageBuffer, handshakeTimeout, this.aeronDirectory, driverThreading,
-                aeronDirectory);
+                aeronDirectory, maxIdleParkNanos);
+    }
+
+    /**
+     * The longest the threads that poll the network park when there is nothing to do: the
+     * embedded media driver's (or, with an {@link #externalMediaDriver}, this system's remote
+     * thread, which then polls for what arrived). Default {@link #DEFAULT_MAX_IDLE_PARK} (1 ms).
+     *
+     * <p>The trade: an idle node's CPU falls roughly in proportion to the park (the benchmark
+     * suite's Ridle measures it: docs/remote.md, Threads), while a frame reaching a node that has
+     * been idle for a while waits up to this long before it is read off the network. Sending never
+     * waits for a park (a send wakes the threads), and under steady traffic the threads do not
+     * park at all. 10 ms suits nodes that are mostly idle and whose first message after a pause
+     * may be late by that much; keep the default where every message's latency counts.
+     *
+     * @param max 1 µs to 1 s
+     * @throws IllegalArgumentException out of that range
+     */
+    public RemoteSettings maxIdlePark(Duration max) {
+        Objects.requireNonNull(max, "max");
+        if (max.compareTo(Duration.ofNanos(1000)) < 0 || max.compareTo(MAX_MAX_IDLE_PARK) > 0) {
+            throw new IllegalArgumentException("maxIdlePark must be 1 µs to 1 s, got " + max);
+        }
+        long nanos = max.toNanos();
+        return new RemoteSettings(host, port, seedNodes, allowed, cookie, failureDetector, ordinaryTermLength,
+                outboundQueueBytes, systemMessageBuffer, handshakeTimeout, aeronDirectory, driverThreading,
+                externalDriver, nanos);
+    }
+
+    /** See {@link #maxIdlePark(Duration)}. */
+    public Duration maxIdlePark() {
+        return Duration.ofNanos(maxIdleParkNanos);
     }
 
     /** The embedded driver's threading. */
@@ -378,6 +416,6 @@ public final class RemoteSettings implements Remoting.Provider {
                 + failureDetector + ", ordinaryTermLength=" + ordinaryTermLength + ", outboundQueueBytes="
                 + outboundQueueBytes + ", systemMessageBuffer=" + systemMessageBuffer + ", handshakeTimeout="
                 + handshakeTimeout + ", aeronDirectory=" + aeronDirectory + ", driverThreading=" + driverThreading
-                + ", externalMediaDriver=" + externalDriver + "]";
+                + ", externalMediaDriver=" + externalDriver + ", maxIdlePark=" + maxIdlePark() + "]";
     }
 }

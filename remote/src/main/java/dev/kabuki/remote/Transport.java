@@ -26,6 +26,15 @@ interface Transport extends AutoCloseable {
      */
     int poll(FrameHandler handler, int limit);
 
+    /**
+     * The engine's signal that it did work (frames may have arrived), so the polling thread can
+     * park long and be woken instead of polling on a short timer; null when the engine gives no
+     * such signal (then a frame waits for the poller's next timed poll).
+     */
+    default TransportActivity activity() {
+        return null;
+    }
+
     /** Closes every link and the endpoint and releases what the engine holds (files, threads). */
     @Override
     void close();

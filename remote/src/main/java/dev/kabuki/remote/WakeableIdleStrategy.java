@@ -31,6 +31,7 @@ final class WakeableIdleStrategy implements IdleStrategy {
     static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final BooleanSupplier pending;
+    private final Runnable afterWork;
     private final long minParkNanos;
     private final long maxParkNanos;
     private volatile Thread owner;
@@ -50,7 +51,21 @@ final class WakeableIdleStrategy implements IdleStrategy {
 
     /** With other park bounds (tests park for hours, so that a lost wake-up hangs them). */
     WakeableIdleStrategy(BooleanSupplier pending, long minParkNanos, long maxParkNanos) {
+        this(pending, null, minParkNanos, maxParkNanos);
+    }
+
+    /**
+     * @param afterWork called by the owner after each duty cycle that did work, before resetting
+     *                  the backoff (the embedded driver's {@link TransportActivity#worked}); null
+     *                  for none
+     */
+    WakeableIdleStrategy(BooleanSupplier pending, Runnable afterWork, long minParkNanos, long maxParkNanos) {
+        if (minParkNanos <= 0 || maxParkNanos < minParkNanos) {
+            throw new IllegalArgumentException("park bounds must be 0 < min <= max, got " + minParkNanos
+                    + " and " + maxParkNanos + " ns");
+        }
         this.pending = pending;
+        this.afterWork = afterWork;
         this.minParkNanos = minParkNanos;
         this.maxParkNanos = maxParkNanos;
         this.parkNanos = minParkNanos;
@@ -59,6 +74,9 @@ final class WakeableIdleStrategy implements IdleStrategy {
     @Override
     public void idle(int workCount) {
         if (workCount > 0) {
+            if (afterWork != null) {
+                afterWork.run();
+            }
             reset();
         } else {
             idle();

@@ -62,5 +62,17 @@ class RemoteSettingsTest {
         assertThatThrownBy(() -> s.outboundQueueBytes(1024 * 1024)).hasMessageContaining("outboundQueueBytes");
         assertThatThrownBy(() -> s.systemMessageBuffer(10)).hasMessageContaining("systemMessageBuffer");
         assertThatThrownBy(() -> s.handshakeTimeout(Duration.ofMillis(10))).hasMessageContaining("handshakeTimeout");
+        assertThatThrownBy(() -> s.maxIdlePark(Duration.ofNanos(999))).hasMessageContaining("maxIdlePark");
+        assertThatThrownBy(() -> s.maxIdlePark(Duration.ofSeconds(2))).hasMessageContaining("maxIdlePark");
+    }
+
+    @Test
+    void maxIdleParkDefaultsToOneMillisecondAndIsKeptByOtherSetters() {
+        RemoteSettings s = RemoteSettings.bind(25520);
+        assertThat(s.maxIdlePark()).isEqualTo(Duration.ofMillis(1)).isEqualTo(RemoteSettings.DEFAULT_MAX_IDLE_PARK);
+        RemoteSettings idle = s.maxIdlePark(Duration.ofMillis(10)).cookie("a-cookie-of-sixteen-chars")
+                .driverThreading(RemoteSettings.DriverThreading.DEDICATED);
+        assertThat(idle.maxIdlePark()).isEqualTo(Duration.ofMillis(10));
+        assertThat(idle.toString()).contains("maxIdlePark=PT0.01S");
     }
 }

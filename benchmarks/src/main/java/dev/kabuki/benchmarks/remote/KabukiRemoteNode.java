@@ -66,9 +66,15 @@ public final class KabukiRemoteNode {
     public record Ack(int count) {
     }
 
-    /** The remote settings of both nodes: the defaults, these types allowed on the wire. */
+    /**
+     * The remote settings of both nodes: the defaults, these types allowed on the wire; with
+     * {@code -Dkabuki.bench.maxIdleParkMicros=N}, {@link RemoteSettings#maxIdlePark} set to N µs
+     * (the suite's "kabuki-idle10ms" side).
+     */
     static RemoteSettings settings(String host, int port) {
-        return RemoteSettings.bind(host, port).allow(Ping.class, Pong.class, SinkMsg.class, Ack.class);
+        RemoteSettings s = RemoteSettings.bind(host, port).allow(Ping.class, Pong.class, SinkMsg.class, Ack.class);
+        String park = System.getProperty("kabuki.bench.maxIdleParkMicros");
+        return park == null ? s : s.maxIdlePark(java.time.Duration.ofNanos(Long.parseLong(park) * 1000));
     }
 
     /**
@@ -346,6 +352,7 @@ public final class KabukiRemoteNode {
     }
 
     public static void main(String[] args) {
-        RemoteBenchMain.run("kabuki", new Side(), args);
+        RemoteBenchMain.run(System.getProperty("kabuki.bench.maxIdleParkMicros") == null ? "kabuki"
+                : "kabuki-idle10ms", new Side(), args);
     }
 }

@@ -26,6 +26,7 @@ final class Catalog {
 
     static final Map<String, String> SIDE_NAMES = Map.ofEntries(
             Map.entry("kabuki", "kabuki"), Map.entry("kabuki-b", "kabuki (worker-polled I/O driver)"),
+            Map.entry("kabuki-idle10ms", "kabuki, maxIdlePark 10 ms"),
             Map.entry("tokio", "Tokio"), Map.entry("pekko", "Pekko"), Map.entry("jdk", "JDK"),
             Map.entry("netty-nio", "Netty NIO"), Map.entry("netty-epoll", "Netty epoll"),
             Map.entry("pekko-tcp", "Pekko Artery TCP"),

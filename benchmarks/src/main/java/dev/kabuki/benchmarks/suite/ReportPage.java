@@ -165,6 +165,15 @@ final class ReportPage {
                             .append(met ? "yes" : "**NOT MET**").append(" |\n");
                 }
             }
+            List<Double> client = idleRatios("pekko-tcp", "client_cpu_pct", "kabuki-idle10ms");
+            List<Double> server = idleRatios("pekko-tcp", "server_cpu_pct", "kabuki-idle10ms");
+            if (!client.isEmpty() && !server.isEmpty()) {
+                boolean met = Stats.median(client) >= 1 && Stats.median(server) >= 1;
+                md.append("| The same with `maxIdlePark(10 ms)` (").append(Catalog.sideName("R0", "kabuki-idle10ms"))
+                        .append(") against ").append(Catalog.sideName("R0", "pekko-tcp")).append(" | client ")
+                        .append(ratio(client)).append(", server ").append(ratio(server)).append(" | ")
+                        .append(met ? "yes" : "**NOT MET**").append(" |\n");
+            }
         }
         if (run.has("W6")) {
             Map<Integer, Double> after = run.perRound("W6", "-", "kabuki", "threads_after_keepalive");
@@ -199,7 +208,12 @@ final class ReportPage {
 
     /** Per-round ratios of one node's idle CPU (% of a core), the peer's over kabuki's. */
     private List<Double> idleRatios(String peer, String key) {
-        Map<Integer, Double> k = run.perRound("R0", "idle", "kabuki", "idle_cpu", l -> l.num(key));
+        return idleRatios(peer, key, "kabuki");
+    }
+
+    /** Per-round ratios of one node's idle CPU (% of a core), the peer's over {@code ours}'s. */
+    private List<Double> idleRatios(String peer, String key, String ours) {
+        Map<Integer, Double> k = run.perRound("R0", "idle", ours, "idle_cpu", l -> l.num(key));
         Map<Integer, Double> p = run.perRound("R0", "idle", peer, "idle_cpu", l -> l.num(key));
         List<Double> out = new ArrayList<>();
         k.forEach((r, kv) -> {
@@ -427,12 +441,17 @@ final class ReportPage {
                 + "each process's CPU time over the idle period (Ridle in the sizes above), after a 1 s pause for "
                 + "the connection's start-up work, as % of one core. The nodes and settings of R1.")
                 .append(" An idle node's CPU goes to its threads' waiting for work and to the heartbeats: kabuki's "
-                        + "remote thread and its media driver's one thread back off to 1 ms parks, with a heartbeat "
-                        + "a second; Pekko's Aeron threads spin and yield before parking up to 130 µs "
+                        + "media driver's one thread backs off to 1 ms parks (10 ms on the side with "
+                        + "`RemoteSettings.maxIdlePark(10 ms)`, which delays a frame reaching an idle node by up to "
+                        + "that much), and wakes the remote thread when it did work, with a heartbeat a second; "
+                        + "Pekko's Aeron threads spin and yield before parking up to 130 µs "
                         + "(idle-cpu-level 5).\n\n");
         md.append("| side | client node, % of a core, median (range) | server node, % of a core, median (range) "
                 + "| client: side ÷ kabuki | server: side ÷ kabuki |\n|---|---|---|---|---|\n");
         List<String> sides = new ArrayList<>(List.of("kabuki"));
+        if (run.lines().stream().anyMatch(l -> l.workload().equals("R0") && l.side().equals("kabuki-idle10ms"))) {
+            sides.add("kabuki-idle10ms");
+        }
         sides.addAll(Catalog.REMOTE_PEERS);
         for (String side : sides) {
             md.append("| ").append(Catalog.sideName("R0", side)).append(" | ");

@@ -41,11 +41,11 @@ public final class SuiteReport {
     private SuiteReport() {
     }
 
-    static final List<String> SIDES = List.of("kabuki", "kabuki-b", "tokio", "pekko", "jdk", "netty-nio", "netty-epoll",
+    static final List<String> SIDES = List.of("kabuki", "kabuki-b", "kabuki-idle10ms", "tokio", "pekko", "jdk", "netty-nio", "netty-epoll",
             "pekko-tcp", "pekko-aeron");
     /** A process's log name: WORKLOAD-SHAPE-SIDE-rROUND (W1---kabuki-r1, W7-c64-tokio-r2, R0-idle-pekko-tcp-r1). */
     private static final Pattern TAG = Pattern.compile(
-            "^([WR]\\w+)-(.*)-(kabuki|kabuki-b|tokio|pekko|jdk|netty-nio|netty-epoll|pekko-tcp|pekko-aeron)-r(\\d+)$");
+            "^([WR]\\w+)-(.*)-(kabuki|kabuki-b|kabuki-idle10ms|tokio|pekko|jdk|netty-nio|netty-epoll|pekko-tcp|pekko-aeron)-r(\\d+)$");
 
     /** One result line of one process. */
     record Line(int round, String workload, String shape, String side, boolean warmup, int iter,
