@@ -154,7 +154,6 @@ final class AeronTransport implements Transport {
                     // No conductor thread of its own: the poller runs the client conductor's duty
                     // cycle in poll(), and calls that await the driver run it themselves.
                     .useConductorAgentInvoker(true)
-                    .threadFactory(named("kabuki-" + system + "-aeron-client"))
                     .errorHandler(e -> LOG.warn("Aeron client of '{}': {}", system, e.toString())));
             // Both streams on one UDP endpoint: the same channel string makes the driver share
             // the first subscription's receive endpoint. Not so with port 0 (each subscription
