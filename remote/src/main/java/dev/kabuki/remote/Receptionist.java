@@ -14,7 +14,8 @@ import java.util.Set;
  * a reliable system message) to every node that is up, and to each node that comes up later;
  * when it stops, DEREGISTER follows. A node keeps what others announced until they deregister or
  * go down. {@link #find} answers from what this node knows now, with no round trip: eventually
- * consistent, as Pekko's receptionist.
+ * consistent, as Pekko's receptionist. {@link #subscribe} sends a key's listing at once and after
+ * each change, as Pekko's {@code Receptionist.Subscribe}.
  *
  * <p>Thread-safety: one monitor over the tables; sends and watcher registration happen outside
  * it. Never blocks beyond that monitor.
@@ -31,6 +32,14 @@ final class Receptionist {
     /** What other nodes announced: node, then key id, then the refs. */
     private final Map<NodeAddress, Map<String, Set<RemoteActorRef<?>>>> announced = new HashMap<>();
     private final Set<NodeAddress> upNodes = new LinkedHashSet<>();
+    /** Subscribers to each key id's listing (local actors; each removed when it stops). */
+    private final Map<String, List<Subscription<?>>> subscriptions = new HashMap<>();
+
+    private record Subscription<M>(ServiceKey<M> key, ActorRef<? super Listing<M>> subscriber) {
+        void send(Set<ActorRef<M>> refs) {
+            subscriber.tell(new Listing<>(key, refs));
+        }
+    }
 
     Receptionist(RemoteActors remote) {
         this.remote = remote;
@@ -50,6 +59,7 @@ final class Receptionist {
             if (!local.computeIfAbsent(key.id(), k -> new LinkedHashSet<>()).add(ref)) {
                 return;
             }
+            changed(key.id());
             tell = new ArrayList<>(upNodes);
         }
         Entry e = new Entry(key.id(), ref.path(), uid);
@@ -69,6 +79,7 @@ final class Receptionist {
             if (set.isEmpty()) {
                 local.remove(key);
             }
+            changed(key);
             tell = new ArrayList<>(upNodes);
         }
         for (NodeAddress n : tell) {
@@ -77,14 +88,61 @@ final class Receptionist {
     }
 
     /** This node's own registrations and what the others announced, for {@code key}. */
-    @SuppressWarnings("unchecked")
     synchronized <M> Set<ActorRef<M>> find(ServiceKey<M> key) {
+        return listing(key.id());
+    }
+
+    /**
+     * Sends {@code subscriber} the listing of {@code key} now, then after each change, until it
+     * stops or the returned handle is closed. The listing is computed and sent under the
+     * monitor, so a subscriber gets the changes in the order they were made.
+     */
+    <M> AutoCloseable subscribe(ServiceKey<M> key, ActorRef<? super Listing<M>> subscriber) {
+        if (ActorSystemInternals.actorUid(subscriber) == 0) {
+            throw new IllegalArgumentException(subscriber + " is not a local actor of this system: only local actors"
+                    + " subscribe to the receptionist");
+        }
+        Subscription<M> s = new Subscription<>(key, subscriber);
+        synchronized (this) {
+            subscriptions.computeIfAbsent(key.id(), k -> new ArrayList<>()).add(s);
+            s.send(listing(key.id()));
+        }
+        Runnable end = () -> {
+            synchronized (this) {
+                List<Subscription<?>> list = subscriptions.get(key.id());
+                if (list != null && list.remove(s) && list.isEmpty()) {
+                    subscriptions.remove(key.id());
+                }
+            }
+        };
+        ActorSystemInternals.addWatcher(subscriber, end);
+        return () -> {
+            end.run();
+            ActorSystemInternals.removeWatcher(subscriber, end);
+        };
+    }
+
+    /** Under the monitor: tells {@code keyId}'s subscribers its listing after a change. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void changed(String keyId) {
+        List<Subscription<?>> list = subscriptions.get(keyId);
+        if (list == null) {
+            return;
+        }
+        Set refs = listing(keyId);
+        for (Subscription s : list) {
+            s.send(refs);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <M> Set<ActorRef<M>> listing(String keyId) {
         Set<ActorRef<M>> all = new LinkedHashSet<>();
-        for (ActorRef<?> r : local.getOrDefault(key.id(), Set.of())) {
+        for (ActorRef<?> r : local.getOrDefault(keyId, Set.of())) {
             all.add((ActorRef<M>) r);
         }
         for (Map<String, Set<RemoteActorRef<?>>> byKey : announced.values()) {
-            for (RemoteActorRef<?> r : byKey.getOrDefault(key.id(), Set.of())) {
+            for (RemoteActorRef<?> r : byKey.getOrDefault(keyId, Set.of())) {
                 all.add((ActorRef<M>) r);
             }
         }
@@ -105,7 +163,14 @@ final class Receptionist {
 
     synchronized void nodeDown(NodeAddress node) {
         upNodes.remove(node);
-        announced.remove(node);
+        Map<String, Set<RemoteActorRef<?>>> gone = announced.remove(node);
+        if (gone != null) {
+            gone.forEach((key, refs) -> {
+                if (!refs.isEmpty()) {
+                    changed(key);
+                }
+            });
+        }
     }
 
     /** REGISTER or DEREGISTER from {@code node}. */
@@ -116,13 +181,15 @@ final class Receptionist {
         String key = f.watcher().substring(PREFIX.length());
         RemoteActorRef<?> ref = new RemoteActorRef<>(remote, node, f.watchee(), f.watcheeUid());
         Map<String, Set<RemoteActorRef<?>>> byKey = announced.computeIfAbsent(node, n -> new HashMap<>());
+        boolean changed;
         if (f.kind() == ControlCodec.SystemKind.REGISTER) {
-            byKey.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(ref);
+            changed = byKey.computeIfAbsent(key, k -> new LinkedHashSet<>()).add(ref);
         } else {
             Set<RemoteActorRef<?>> set = byKey.get(key);
-            if (set != null) {
-                set.remove(ref);
-            }
+            changed = set != null && set.remove(ref);
+        }
+        if (changed) {
+            changed(key);
         }
     }
 

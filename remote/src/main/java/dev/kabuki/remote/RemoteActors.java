@@ -234,6 +234,23 @@ public final class RemoteActors implements Remoting {
         return receptionist.find(key);
     }
 
+    /**
+     * Subscribes the local actor {@code subscriber} to {@code key}'s {@link Listing}: the actors
+     * registered under it now, at once, then the new listing after every change (a registration
+     * or a registered actor's stop on any node up, a node gone down), in the order this node
+     * learns of them. Ends when the subscriber stops or the returned handle is closed. Instead of
+     * polling {@link #find}: wait for the listing that has what you need. Thread-safe; never
+     * blocks.
+     *
+     * @return closing it ends the subscription
+     * @throws IllegalArgumentException {@code subscriber} is not a local actor of this system
+     */
+    public <M> AutoCloseable subscribe(ServiceKey<M> key, ActorRef<? super Listing<M>> subscriber) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(subscriber, "subscriber");
+        return receptionist.subscribe(key, subscriber);
+    }
+
     private void checkAllowed(Class<?> type) {
         if (allowed.types().stream().noneMatch(type::isAssignableFrom)) {
             throw new IllegalArgumentException(type.getName() + " is not allowed on the wire: add it (or its sealed"

@@ -410,6 +410,80 @@ class RemoteActorsTest {
         assertThat(found.<Long>ask(Get::new, Duration.ofSeconds(10)).join(Duration.ofSeconds(30))).isEqualTo(3L);
     }
 
+    /** Takes listings from {@code q} until one has exactly {@code expected} paths (30 s at most). */
+    private static Listing<CounterMsg> awaitListing(java.util.concurrent.BlockingQueue<Listing<CounterMsg>> q,
+                                                    java.util.Set<String> expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (;;) {
+            Listing<CounterMsg> l = q.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            assertThat(l).as("a listing of %s within 30 s", expected).isNotNull();
+            java.util.Set<String> paths = new java.util.HashSet<>();
+            l.refs().forEach(r -> paths.add(r.path()));
+            if (paths.equals(expected)) {
+                return l;
+            }
+        }
+    }
+
+    @Test
+    void aSubscriberGetsTheListingAtOnceThenAfterEveryChangeOnEitherNode() throws Exception {
+        startPair();
+        RemoteActors ra = RemoteActors.of(a);
+        RemoteActors rb = RemoteActors.of(b);
+        ServiceKey<CounterMsg> key = ServiceKey.of("watched-counters", CounterMsg.class);
+        java.util.concurrent.BlockingQueue<Listing<CounterMsg>> listings = new java.util.concurrent.LinkedBlockingQueue<>();
+        ActorRef<Listing<CounterMsg>> subscriber = a.spawnActor("subscriber", () -> (ctx, l) -> listings.add(l));
+        AutoCloseable subscription = ra.subscribe(key, subscriber);
+
+        Listing<CounterMsg> first = listings.poll(30, TimeUnit.SECONDS);
+        assertThat(first).isNotNull();
+        assertThat(first.key()).isEqualTo(key);
+        assertThat(first.refs()).isEmpty();
+
+        ActorRef<CounterMsg> remoteOne = b.spawnActor("one", Counter::new);
+        ActorRef<CounterMsg> remoteTwo = b.spawnActor("two", Counter::new);
+        rb.register(key, remoteOne);
+        rb.register(key, remoteTwo);
+        ra.lookup(uri(rb, "/user/one"), CounterMsg.class).join(Duration.ofSeconds(30)); // brings the nodes up
+        String one = rb.address() + "/user/one";
+        String two = rb.address() + "/user/two";
+        Listing<CounterMsg> both = awaitListing(listings, java.util.Set.of(one, two));
+        assertThatThrownBy(() -> both.refs().clear()).isInstanceOf(UnsupportedOperationException.class);
+
+        ActorRef<CounterMsg> local = a.spawnActor("local", Counter::new);
+        ra.register(key, local);
+        awaitListing(listings, java.util.Set.of(one, two, "/user/local"));
+        ActorRef<CounterMsg> found = both.refs().iterator().next();
+        found.tell(new Increment(2));
+        assertThat(found.<Long>ask(Get::new, Duration.ofSeconds(10)).join(Duration.ofSeconds(30))).isEqualTo(2L);
+
+        b.stop(remoteOne);
+        awaitListing(listings, java.util.Set.of(two, "/user/local"));
+        b.close(); // b leaves: its registrations are gone with it
+        b = null;
+        awaitListing(listings, java.util.Set.of("/user/local"));
+
+        // A second subscriber stays; the first one's subscription is closed.
+        java.util.concurrent.BlockingQueue<Listing<CounterMsg>> control = new java.util.concurrent.LinkedBlockingQueue<>();
+        ra.subscribe(key, a.<Listing<CounterMsg>>spawnActor("control", () -> (ctx, l) -> control.add(l)));
+        awaitListing(control, java.util.Set.of("/user/local"));
+        subscription.close();
+        a.stop(local);
+        awaitListing(control, java.util.Set.of());
+        // The change's listing went to the control before the marker below was sent, so had it
+        // gone to the closed subscriber too, that one would get it before the marker.
+        ServiceKey<CounterMsg> marker = ServiceKey.of("marker", CounterMsg.class);
+        subscriber.tell(new Listing<>(marker, java.util.Set.of()));
+        Listing<CounterMsg> next = listings.poll(30, TimeUnit.SECONDS);
+        assertThat(next).isNotNull();
+        assertThat(next.key()).as("nothing after the close but the marker").isEqualTo(marker);
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        ActorRef<Listing<CounterMsg>> remoteSubscriber = (ActorRef) found;
+        assertThatThrownBy(() -> ra.subscribe(key, remoteSubscriber)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("only local actors subscribe");
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {

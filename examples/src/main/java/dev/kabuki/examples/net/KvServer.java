@@ -6,6 +6,7 @@ import dev.kabuki.actors.ActorSystem;
 import dev.kabuki.actors.SupervisorStrategy;
 import dev.kabuki.net.TcpOptions;
 import dev.kabuki.net.TcpServer;
+import dev.kabuki.remote.Listing;
 import dev.kabuki.remote.RemoteActors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -242,7 +243,7 @@ public final class KvServer {
         private final TcpServer server;
         private final ActorSystem system;
         private final ActorRef<JournalMsg> journal;
-        private final ActorRef<ShardDirectory.Refresh> directory;
+        private final ActorRef<Listing<ShardMsg>> directory;
         private final CompletableFuture<Void> journalClosed;
         private final ReplayReport replay;
         private final Path journalFile;
@@ -250,7 +251,7 @@ public final class KvServer {
         private final String clusterLine;
 
         private Running(TcpServer server, ActorSystem system, ActorRef<JournalMsg> journal,
-                        ActorRef<ShardDirectory.Refresh> directory, CompletableFuture<Void> journalClosed,
+                        ActorRef<Listing<ShardMsg>> directory, CompletableFuture<Void> journalClosed,
                         ReplayReport replay, Path journalFile, List<ActorRef<ShardMsg>> localShards,
                         String clusterLine) {
             this.server = server;
@@ -388,7 +389,7 @@ public final class KvServer {
         }
         List<ActorRef<ShardMsg>> local;
         ShardTable shards;
-        ActorRef<ShardDirectory.Refresh> directory = null;
+        ActorRef<Listing<ShardMsg>> directory = null;
         String clusterLine = null;
         TcpServer server;
         try {

@@ -3,8 +3,8 @@ package dev.kabuki.examples.net;
 import dev.kabuki.actors.Actor;
 import dev.kabuki.actors.ActorContext;
 import dev.kabuki.actors.ActorRef;
+import dev.kabuki.remote.Listing;
 import dev.kabuki.remote.RemoteActors;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -16,27 +16,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps a cluster node's {@link ShardTable} in step with the receptionist: every node registers
  * its shard actors under {@link KvCluster#SHARDS}, each named {@code shard-<global index>}, and
- * this actor reads {@link RemoteActors#find} on a timer (every 20 ms until every shard is known,
- * then every second) and puts each other node's shard at its index. A node that restarts is
- * picked up within a second; a node that goes down keeps its last refs in the table, so requests
- * for its shards fail at once ({@code RemoteNodeDownException}) instead of finding nothing.
+ * this actor subscribes to that key's {@link Listing} ({@link RemoteActors#subscribe}: the
+ * listing now, then after every change) and puts each other node's shard at its index. A node
+ * that restarts is picked up as soon as its new incarnation announces its shards; a node that
+ * goes down keeps its last refs in the table, so requests for its shards fail at once
+ * ({@code RemoteNodeDownException}) instead of finding nothing.
  */
-final class ShardDirectory implements Actor<ShardDirectory.Refresh> {
+final class ShardDirectory implements Actor<Listing<ShardMsg>> {
     private static final Logger LOG = LoggerFactory.getLogger(ShardDirectory.class);
     private static final Pattern SHARD_NAME = Pattern.compile("/shard-(\\d+)$");
-    private static final Duration FAST = Duration.ofMillis(20);
-    private static final Duration SLOW = Duration.ofSeconds(1);
-
-    /** The timer's message. */
-    record Refresh() {
-        static final Refresh INSTANCE = new Refresh();
-    }
 
     private final RemoteActors remote;
     private final ShardTable table;
     private final CompletableFuture<Void> complete;
     private final Set<String> warned = new HashSet<>();
-    private boolean slow;
 
     /**
      * @param complete completed once every shard of the cluster is known
@@ -61,22 +54,13 @@ final class ShardDirectory implements Actor<ShardDirectory.Refresh> {
     }
 
     @Override
-    public void onStart(ActorContext<Refresh> ctx) {
-        refresh();
-        ctx.startTimerAtFixedRate("refresh", Refresh.INSTANCE, FAST, FAST);
+    public void onStart(ActorContext<Listing<ShardMsg>> ctx) {
+        remote.subscribe(KvCluster.SHARDS, ctx.self()); // ends when this actor stops
     }
 
     @Override
-    public void receive(ActorContext<Refresh> ctx, Refresh msg) {
-        refresh();
-        if (!slow && complete.isDone()) {
-            slow = true;
-            ctx.startTimerAtFixedRate("refresh", Refresh.INSTANCE, SLOW, SLOW);
-        }
-    }
-
-    private void refresh() {
-        for (ActorRef<ShardMsg> ref : remote.find(KvCluster.SHARDS)) {
+    public void receive(ActorContext<Listing<ShardMsg>> ctx, Listing<ShardMsg> listing) {
+        for (ActorRef<ShardMsg> ref : listing.refs()) {
             int shard = shardIndex(ref);
             if (shard < 0 || shard >= table.size()) {
                 if (warned.add(ref.path())) {

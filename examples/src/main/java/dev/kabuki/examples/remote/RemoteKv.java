@@ -4,6 +4,7 @@ import dev.kabuki.actors.Actor;
 import dev.kabuki.actors.ActorContext;
 import dev.kabuki.actors.ActorRef;
 import dev.kabuki.actors.ActorSystem;
+import dev.kabuki.remote.Listing;
 import dev.kabuki.remote.RemoteActors;
 import dev.kabuki.remote.RemoteSettings;
 import dev.kabuki.remote.ServiceKey;
@@ -16,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A key-value store sharded over two nodes: each node runs one shard actor and registers it with
@@ -121,13 +124,18 @@ public final class RemoteKv {
 
         /** Waits (at most 30 s) until this node knows {@code n} shards. */
         void awaitShards(int n) throws InterruptedException {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (remote.find(SHARDS).size() < n) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(system.name() + " knows " + remote.find(SHARDS).size()
-                            + " shard(s) after 30 s, expected " + n);
+            CountDownLatch known = new CountDownLatch(1);
+            // The receptionist sends the shards' listing now and after every change.
+            ActorRef<Listing<KvMsg>> watcher = system.spawnActor("shard-watch", () -> (ctx, listing) -> {
+                if (listing.refs().size() >= n) {
+                    known.countDown();
+                    ctx.stopSelf(); // which ends the subscription
                 }
-                Thread.sleep(10); // the receptionist's news arrives within a round trip or two
+            });
+            remote.subscribe(SHARDS, watcher);
+            if (!known.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(system.name() + " knows " + remote.find(SHARDS).size()
+                        + " shard(s) after 30 s, expected " + n);
             }
         }
 
