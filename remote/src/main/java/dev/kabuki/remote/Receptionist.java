@@ -1,6 +1,8 @@
 package dev.kabuki.remote;
 
 import dev.kabuki.actors.ActorRef;
+import dev.kabuki.actors.ActorSystem;
+import dev.kabuki.actors.MailboxFullException;
 import dev.kabuki.actors.internal.ActorSystemInternals;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,8 +38,18 @@ final class Receptionist {
     private final Map<String, List<Subscription<?>>> subscriptions = new HashMap<>();
 
     private record Subscription<M>(ServiceKey<M> key, ActorRef<? super Listing<M>> subscriber) {
-        void send(Set<ActorRef<M>> refs) {
-            subscriber.tell(new Listing<>(key, refs));
+        /**
+         * Never throws: a subscriber whose bounded mailbox fails when full loses this listing to
+         * dead letters (the next change sends a whole new one), and the change that caused it
+         * (a registration, an announcement on the remote thread) goes on.
+         */
+        void send(ActorSystem system, Set<ActorRef<M>> refs) {
+            Listing<M> listing = new Listing<>(key, refs);
+            try {
+                subscriber.tell(listing);
+            } catch (MailboxFullException full) {
+                ActorSystemInternals.deadLetter(system, listing, subscriber.path(), full.getMessage());
+            }
         }
     }
 
@@ -105,7 +117,7 @@ final class Receptionist {
         Subscription<M> s = new Subscription<>(key, subscriber);
         synchronized (this) {
             subscriptions.computeIfAbsent(key.id(), k -> new ArrayList<>()).add(s);
-            s.send(listing(key.id()));
+            s.send(remote.system(), listing(key.id()));
         }
         Runnable end = () -> {
             synchronized (this) {
@@ -131,7 +143,7 @@ final class Receptionist {
         }
         Set refs = listing(keyId);
         for (Subscription s : list) {
-            s.send(refs);
+            s.send(remote.system(), refs);
         }
     }
 

@@ -484,6 +484,28 @@ class RemoteActorsTest {
                 .hasMessageContaining("only local actors subscribe");
     }
 
+    @Test
+    void aSubscriberWhoseBoundedMailboxIsFullLosesListingsToDeadLettersAndRegistrationsGoOn() throws Exception {
+        a = ActorSystem.builder().name("a").build();
+        RemoteActors ra = remote(a);
+        ServiceKey<CounterMsg> key = ServiceKey.of("busy", CounterMsg.class);
+        CountDownLatch busy = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ActorRef<Listing<CounterMsg>> slow = a.spawnActor("slow", () -> (ctx, l) -> {
+            busy.countDown();
+            release.await(30, TimeUnit.SECONDS);
+        }, dev.kabuki.actors.ActorOptions.defaults().boundedMailbox(1, dev.kabuki.mailbox.OverflowPolicy.FAIL));
+        long before = a.deadLetters().count();
+        ra.subscribe(key, slow); // the first listing: being processed, the actor now blocked
+        assertThat(busy.await(30, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 3; i++) { // one more listing fills the mailbox, the next two are lost
+            ra.register(key, a.spawnActor("c" + i, Counter::new));
+        }
+        assertThat(ra.find(key)).hasSize(3);
+        assertThat(a.deadLetters().count() - before).isEqualTo(2);
+        release.countDown();
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {
