@@ -239,8 +239,9 @@ public final class RemoteActors implements Remoting {
      * registered under it now, at once, then the new listing after every change (a registration
      * or a registered actor's stop on any node up, a node gone down), in the order this node
      * learns of them. Ends when the subscriber stops or the returned handle is closed. Instead of
-     * polling {@link #find}: wait for the listing that has what you need. Thread-safe; never
-     * blocks.
+     * polling {@link #find}: wait for the listing that has what you need. A listing the
+     * subscriber's full bounded mailbox refuses goes to dead letters (each listing is whole, so
+     * the next one makes up for it). Thread-safe; never blocks.
      *
      * @return closing it ends the subscription
      * @throws IllegalArgumentException {@code subscriber} is not a local actor of this system
