@@ -48,6 +48,11 @@ final class DriverDirectories {
      * @return how many were removed
      */
     static int sweep(File base) {
+        return sweep(base, DRIVER_TIMEOUT_MILLIS);
+    }
+
+    /** As {@link #sweep(File)}, a heartbeat counting as stale after {@code driverTimeoutMillis}. */
+    static int sweep(File base, long driverTimeoutMillis) {
         File[] entries = base.listFiles(File::isDirectory);
         if (entries == null) {
             return 0;
@@ -64,7 +69,7 @@ final class DriverDirectories {
             }
             boolean active;
             try {
-                active = CommonContext.isDriverActive(dir, DRIVER_TIMEOUT_MILLIS, message -> { });
+                active = CommonContext.isDriverActive(dir, driverTimeoutMillis, message -> { });
             } catch (RuntimeException unreadable) {
                 // A cnc.dat this Aeron cannot read: whether a driver is behind it cannot be
                 // told, so it stays.
