@@ -37,15 +37,19 @@ import org.slf4j.LoggerFactory;
  *   <li>After running a task, it runs what that task put in the LIFO slot, at most
  *       {@value #MAX_LIFO_POLLS} times in a row; then the LIFO task goes to the back of the local
  *       queue, so two actors ping-ponging cannot starve the rest of it.</li>
- *   <li>With nothing local: steal half of a random victim's local queue (or a victim's LIFO
- *       slot: a long-running task must not hold the task queued behind it hostage), then the
- *       global queue; the only searcher repeats that for up to the builder's
- *       {@code busyWait} (see {@link BusyWait}); then park.</li>
+ *   <li>With nothing local: steal half of a random victim's local queue, then the global
+ *       queue; the only searcher repeats that for up to the builder's {@code busyWait} (see
+ *       {@link BusyWait}); then park. A victim's LIFO and deferred slots are taken only at the
+ *       end of that busy-wait, and only from a worker that has not started another task since
+ *       its beginning: a long-running task must not hold its successor hostage, but a worker
+ *       making progress runs its slots within nanoseconds, and a steal would only move a hot
+ *       exchange to a cold core. (With no busy-wait, the one look takes them.)</li>
  * </ol>
  * Searching and parking follow {@link IdleWorkers}: at most half the workers search, new work
  * wakes a worker only when none is searching, and an idle runtime has every worker parked.
  * Yielded tasks ({@link #executeYielded}) go to the back of the local queue, never into the LIFO
- * slot.
+ * slot, unless they only take turns with the task in the LIFO slot: then they wait in the
+ * worker's deferred slot (see {@code Worker.deferYield}).
  *
  * <h2>Blocking</h2>
  * Core workers must not block. {@link dev.kabuki.scheduler.JoinHandle#join()} on a worker fails fast with an
@@ -64,6 +68,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     static final int GLOBAL_POLL_INTERVAL = 61;
     /** How many LIFO-slot tasks a worker runs in a row before yielding to its local queue. */
     static final int MAX_LIFO_POLLS = 3;
+    /** Consecutive yields a worker keeps off its stealable queue before one goes there (see {@code Worker.deferYield}). */
+    static final int MAX_DEFERRED_YIELDS = 64;
     /** Every this many tasks, a worker polls the installed {@link IoPoller} without blocking (Tokio's 61). */
     static final int MAINTENANCE_INTERVAL = 61;
     /** Default of {@link Builder#busyWait(Duration)}: 20 µs. */
@@ -146,8 +152,10 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         Objects.requireNonNull(task, "task");
         Worker own = callingWorker();
         if (!terminated && own != null) {
-            own.queue.pushBack(task, inject);
-            notifyParked();
+            if (!own.deferYield(task)) {
+                own.queue.pushBack(task, inject);
+                notifyParked();
+            }
         } else {
             execute(task);
         }
@@ -251,7 +259,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         long parks = 0;
         long running = 0;
         for (Worker w : workers) {
-            int d = w.queue.size() + (w.lifo.isEmpty() ? 0 : 1);
+            int d = w.queue.size() + (w.lifo.isEmpty() ? 0 : 1) + (w.deferred.isEmpty() ? 0 : 1);
             depths.add(d);
             local += d;
             steals += (long) Worker.STEALS.getOpaque(w);
@@ -381,17 +389,22 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     /**
      * One core worker: its queues and its run loop.
      *
-     * <p>Who writes what: {@code lifo} follows {@link LifoSlot} (filled by the owner, emptied by
-     * the owner and by stealers);
+     * <p>Who writes what: {@code lifo} and {@code deferred} follow {@link LifoSlot} (filled by
+     * the owner, emptied by the owner and by stealers);
      * the local queue follows {@link LocalRunQueue}; {@code searching}, {@code tick},
-     * {@code ioTick} and {@code lifoPolls} are owner-only plain fields; {@code steals}, {@code parks} and
+     * {@code ioTick}, {@code deferStreak} and {@code runsSeen} are owner-only plain fields;
+     * {@code steals}, {@code parks} and
      * {@code current} are written by the owner with opaque stores and read by metrics and
-     * shutdown.
+     * shutdown; {@code runs} is written by the owner with opaque stores and read by searchers.
+     * A stale read of {@code runs} only makes a searcher take a slot's task a little early or
+     * leave it a little longer: the take itself is an atomic exchange, so a task is still run
+     * exactly once.
      */
     static final class Worker implements Runnable {
         static final VarHandle STEALS;
         static final VarHandle PARKS;
         static final VarHandle CURRENT;
+        static final VarHandle RUNS;
 
         static {
             try {
@@ -399,6 +412,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                 STEALS = l.findVarHandle(Worker.class, "steals", long.class);
                 PARKS = l.findVarHandle(Worker.class, "parks", long.class);
                 CURRENT = l.findVarHandle(Worker.class, "current", Task.class);
+                RUNS = l.findVarHandle(Worker.class, "runs", long.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -410,7 +424,19 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         final Parker parker = new Parker();
         final WorkerThread thread;
         final LifoSlot lifo = new LifoSlot();
+        /**
+         * A yielded activation kept off the stealable queue while it only takes turns with the
+         * task in {@link #lifo} (see {@link #deferYield}); the same rules as {@code lifo}: the
+         * owner fills it, the owner or a stealer of a hostage empties it.
+         */
+        final LifoSlot deferred = new LifoSlot();
         private long steals;
+        /** Tasks started (owner, opaque store): a searcher that sees it unchanged for a whole busy-wait knows this worker is stuck in one task. */
+        private long runs;
+        /** Consecutive yields kept in {@link #deferred}; owner only. */
+        private int deferStreak;
+        /** This worker's snapshot, as a searcher, of every worker's {@code runs} at its first look; owner only. */
+        private long[] runsSeen;
         private long parks;
         private Task current;
         private boolean searching;
@@ -426,7 +452,51 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         }
 
         boolean hasLocalWork() {
-            return !lifo.isEmpty() || !queue.isEmpty();
+            return !lifo.isEmpty() || !deferred.isEmpty() || !queue.isEmpty();
+        }
+
+        /**
+         * A yield that only takes turns with this worker's own next task: when the local queue
+         * is empty and the other work here is a single task in the LIFO slot (typically the
+         * actor this one is talking to), the yielded task goes to the {@link #deferred} slot
+         * rather than the back of the stealable queue, and nobody is woken; if it is the LIFO
+         * slot that is empty and the deferred slot holds the partner, the two swap places: the
+         * partner moves to the LIFO slot (it runs next) and the yielder is deferred. Either way
+         * the yielder runs after the partner, as a queued yield would, but the pair stays on
+         * this warm core instead of an idle worker stealing one of them and every message
+         * between them crossing cores from then on. Every {@value #MAX_DEFERRED_YIELDS}th yield
+         * in a row goes the ordinary way, which wakes a worker to steal, so two busy actors that
+         * merely happen to share a worker still spread out. Owner thread only.
+         *
+         * @return false if the caller must queue the task the ordinary way
+         */
+        boolean deferYield(Task task) {
+            if (queue.isEmpty() && deferStreak < MAX_DEFERRED_YIELDS - 1 && takeTurns(task)) {
+                deferStreak++;
+                return true;
+            }
+            deferStreak = 0;
+            return false;
+        }
+
+        /** {@link #deferYield}'s placement, with the local queue empty; false if it does not apply. */
+        private boolean takeTurns(Task task) {
+            if (deferred.isEmpty()) {
+                if (lifo.isEmpty()) {
+                    return false; // the waiting work is elsewhere (the global queue)
+                }
+                deferred.put(task);
+                return true;
+            }
+            if (!lifo.isEmpty()) {
+                return false; // three tasks take turns here: an ordinary yield
+            }
+            Task partner = deferred.take(); // null if a stealer took it meanwhile
+            if (partner != null) {
+                lifo.put(partner); // the slot is empty: nothing is displaced
+            }
+            deferred.put(task);
+            return true;
         }
 
         void scheduleLocal(Task task) {
@@ -517,6 +587,10 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             if (t != null) {
                 return t;
             }
+            t = deferred.take();
+            if (t != null) {
+                return t;
+            }
             t = queue.pop();
             if (t != null) {
                 return t;
@@ -547,25 +621,35 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             // it parks. Still counted as searching, it absorbs notifications: a task injected
             // meanwhile wakes nobody, this worker finds it. Other searchers park at once, so at
             // most about one worker spins and an idle runtime still parks every thread.
-            // While busy-waiting it leaves the other workers' LIFO slots alone, except on its
-            // first and last look: a task there is a running task's fresh successor, which its
-            // owner takes within nanoseconds; stealing it would only move a hot exchange to a
-            // cold core. (The slot is stealable so that a long-running task cannot hold its
-            // successor hostage; one look at the start and one at the end of the wait keep that.)
-            long deadline = 0L;
-            for (int round = 0; ; round++) {
-                Task t = searchOnce(round == 0);
+            // The other workers' LIFO and deferred slots hold a running task's successor (or its
+            // partner in a conversation), which its owner takes within nanoseconds; stealing it
+            // would only move a hot exchange to a cold core, where every message between the two
+            // then crosses cores. The slots are stealable so that a long-running task cannot
+            // hold them hostage: the spinning searcher notes every worker's count of tasks
+            // started on its first look and, on its last, empties the slots only of workers
+            // whose count has not moved, i.e. that have been inside one task for the whole
+            // busy-wait. With no busy-wait nobody spins, and the one look takes a slot.
+            Task t = searchOnce();
+            if (t != null || d.terminated || d.closing) {
+                return t;
+            }
+            if (d.busyWaitNanos == 0) {
+                return stealSlots(null);
+            }
+            if (d.idle.searchingCount() > 1) {
+                return null; // the spinning searcher looks after hostages
+            }
+            long[] seen = snapshotRuns();
+            long deadline = System.nanoTime() + d.busyWaitNanos;
+            for (int round = 1; ; round++) {
+                BusyWait.pause(round);
+                t = searchOnce();
                 if (t != null || d.terminated || d.closing) {
                     return t;
                 }
-                if (round == 0) {
-                    if (d.busyWaitNanos == 0 || d.idle.searchingCount() > 1) {
-                        return null;
-                    }
-                    deadline = System.nanoTime() + d.busyWaitNanos;
-                } else if (BusyWait.checkClock(round)) {
+                if (BusyWait.checkClock(round)) {
                     if (System.nanoTime() - deadline >= 0) {
-                        return searchOnce(true);
+                        return stealSlots(seen);
                     }
                     if (d.ioPoller != null) {
                         // The spinning searcher also looks at the I/O driver (selectNow): a
@@ -581,12 +665,11 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                         }
                     }
                 }
-                BusyWait.pause(round + 1);
             }
         }
 
-        /** One pass over the other workers' queues (and LIFO slots, if asked) and the global queue. */
-        private Task searchOnce(boolean lifoSlotsToo) {
+        /** One pass over the other workers' local queues and the global queue. */
+        private Task searchOnce() {
             Worker[] ws = dispatcher.workers;
             int n = ws.length;
             int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
@@ -596,15 +679,52 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                     continue;
                 }
                 Task t = victim.queue.stealInto(queue);
-                if (t == null && lifoSlotsToo) {
-                    t = victim.takeLifo();
-                }
                 if (t != null) {
                     STEALS.setOpaque(this, steals + 1);
                     return t;
                 }
             }
             return pullFromInject();
+        }
+
+        /** Every worker's count of tasks started, as of now (into an array kept for reuse). */
+        private long[] snapshotRuns() {
+            Worker[] ws = dispatcher.workers;
+            long[] seen = runsSeen;
+            if (seen == null) {
+                seen = runsSeen = new long[ws.length];
+            }
+            for (int i = 0; i < ws.length; i++) {
+                seen[i] = (long) RUNS.getOpaque(ws[i]);
+            }
+            return seen;
+        }
+
+        /**
+         * Takes a task from another worker's LIFO or deferred slot: any worker's if
+         * {@code seen} is null, else only a worker whose count of tasks started still equals
+         * {@code seen} (stuck in one task since then).
+         */
+        private Task stealSlots(long[] seen) {
+            Worker[] ws = dispatcher.workers;
+            int n = ws.length;
+            int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
+            for (int i = 0; i < n; i++) {
+                int v = (start + i) % n;
+                Worker victim = ws[v];
+                if (victim == this || (seen != null && (long) RUNS.getOpaque(victim) != seen[v])) {
+                    continue;
+                }
+                Task t = victim.takeLifo();
+                if (t == null) {
+                    t = victim.deferred.take();
+                }
+                if (t != null) {
+                    STEALS.setOpaque(this, steals + 1);
+                    return t;
+                }
+            }
+            return null;
         }
 
         private void runTask(Task task) {
@@ -643,6 +763,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                 maintenance();
             }
             CURRENT.setOpaque(this, task);
+            RUNS.setOpaque(this, runs + 1);
             try {
                 task.run();
             } catch (Throwable t) {
@@ -688,6 +809,10 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         /** On exit: nothing may stay behind in this worker's queues. */
         private void abandonLocal() {
             Task t = takeLifo();
+            if (t != null) {
+                dispatcher.abandon(t, dispatcher.abandonedAtShutdown());
+            }
+            t = deferred.take();
             if (t != null) {
                 dispatcher.abandon(t, dispatcher.abandonedAtShutdown());
             }

@@ -167,4 +167,72 @@ class SchedulerStressTest {
             }
         }
     }
+
+    /**
+     * Fails if a yield kept in a worker's deferred slot, or a hostage steal of that slot or
+     * the LIFO slot, loses a task, runs one twice, or runs one on two workers at once: 32
+     * tasks each run 2,000 times, re-submitting themselves with {@code executeYielded} after
+     * spawning a child (which lands in the LIFO slot, so most yields are kept in the deferred
+     * slot), on 4 workers, while every 50th run holds its worker for 200 µs so that searchers
+     * find stuck workers and take their slots. Exact counts per task and per child.
+     */
+    @Test
+    void yieldsKeptInTheDeferredSlotAndHostageStealsNeitherLoseNorDuplicate() throws Exception {
+        WorkStealingDispatcher d = WorkStealingDispatcher.builder().workerThreads(4)
+                .context(RuntimeContext.named("deferred")).build();
+        try {
+            int tasks = 32;
+            int runsEach = 2_000;
+            AtomicIntegerArray runs = new AtomicIntegerArray(tasks);
+            AtomicIntegerArray childRuns = new AtomicIntegerArray(tasks * runsEach);
+            AtomicIntegerArray running = new AtomicIntegerArray(tasks);
+            AtomicLong overlaps = new AtomicLong();
+            CountDownLatch done = new CountDownLatch(tasks * (runsEach + runsEach));
+            for (int t = 0; t < tasks; t++) {
+                final int id = t;
+                d.execute(new Task() {
+                    private int n; // confined: one run at a time, each handed over by a queue
+
+                    @Override
+                    public void run() {
+                        if (!running.compareAndSet(id, 0, 1)) {
+                            overlaps.incrementAndGet();
+                        }
+                        int k = n++;
+                        runs.incrementAndGet(id);
+                        done.countDown();
+                        int child = id * runsEach + k;
+                        d.spawn(() -> {
+                            childRuns.incrementAndGet(child);
+                            done.countDown();
+                        });
+                        if (k % 50 == 0) {
+                            long until = System.nanoTime() + 200_000;
+                            while (System.nanoTime() < until) {
+                                Thread.onSpinWait(); // a long task: its slots are hostages
+                            }
+                        }
+                        running.set(id, 0);
+                        if (n < runsEach) {
+                            d.executeYielded(this);
+                        }
+                    }
+
+                    @Override
+                    public void abandon(Throwable reason) {
+                    }
+                });
+            }
+            assertThat(done.await(60, TimeUnit.SECONDS)).as("every run and child ran").isTrue();
+            assertThat(overlaps.get()).as("runs of one task on two workers at once").isZero();
+            for (int t = 0; t < tasks; t++) {
+                assertThat(runs.get(t)).as("task %d runs", t).isEqualTo(runsEach);
+            }
+            for (int c = 0; c < tasks * runsEach; c++) {
+                assertThat(childRuns.get(c)).as("child %d", c).isEqualTo(1);
+            }
+        } finally {
+            d.shutdown(Duration.ofSeconds(30));
+        }
+    }
 }

@@ -200,19 +200,25 @@ class WorkStealingDispatcherTest {
         }
     }
 
+    /**
+     * Fails if a task left in the LIFO slot of a worker stuck in one task is never stolen: the
+     * stuck task spawns two children (the second displaces the first into the local queue,
+     * which wakes a stealer) and blocks until both have run. The stealer takes the queued one,
+     * then, its busy-wait over with the stuck worker still in the same task, the one in the
+     * LIFO slot.
+     */
     @Test
-    void aSingleTaskInTheLifoSlotOfABusyWorkerIsStolenToo() throws Exception {
-        WorkStealingDispatcher d = dispatcher(2, "lifo");
+    void bothChildrenOfAWorkerStuckInOneTaskRunElsewhere() throws Exception {
+        WorkStealingDispatcher d = dispatcher(2, "hostage");
         CountDownLatch release = new CountDownLatch(1);
         try {
-            CountDownLatch childRan = new CountDownLatch(1);
+            CountDownLatch childrenRan = new CountDownLatch(2);
             d.spawn(() -> {
-                d.spawn(childRan::countDown); // only the LIFO slot: no wake-up is sent for it
-                // A second spawn displaces it into the local queue, which does wake a stealer.
-                d.spawn(childRan::countDown);
+                d.spawn(childrenRan::countDown);
+                d.spawn(childrenRan::countDown); // in the LIFO slot while this task blocks
                 JoinHandleTest.awaitUninterruptibly(release);
             });
-            assertThat(childRan.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(childrenRan.await(30, TimeUnit.SECONDS)).isTrue();
         } finally {
             release.countDown();
             d.shutdown(LONG);
