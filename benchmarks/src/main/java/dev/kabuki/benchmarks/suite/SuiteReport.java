@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
@@ -125,12 +126,14 @@ public final class SuiteReport {
         System.setProperty("java.awt.headless", "true");
         Path out = null;
         Path docs = null;
+        Path keepFrom = null;
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
                 case "--out" -> out = Path.of(args[++a]);
                 case "--docs" -> docs = Path.of(args[++a]);
+                case "--keep-from" -> keepFrom = Path.of(args[++a]);
                 default -> {
-                    System.err.println("usage: SuiteReport --out DIR [--docs DOCS_DIR]");
+                    System.err.println("usage: SuiteReport --out DIR [--docs DOCS_DIR] [--keep-from RESULTS_CSV]");
                     System.exit(2);
                 }
             }
@@ -140,6 +143,9 @@ public final class SuiteReport {
             System.exit(2);
         }
         Run run = read(out);
+        if (keepFrom != null) {
+            run = keepFrom(run, keepFrom);
+        }
         String page = new ReportPage(run).render();
         write(out, run, page);
         System.out.println("report: " + out.resolve("benchmarks.md"));
@@ -213,6 +219,49 @@ public final class SuiteReport {
             }
         }
         return new Run(machine, lines, processes, failures);
+    }
+
+    /**
+     * {@code run} plus every line of {@code csv} (an earlier run's results.csv) whose workload
+     * this run has neither figures nor failures for: a run of some workloads then updates those
+     * and keeps the rest of an earlier report. Prints which workloads it kept.
+     */
+    static Run keepFrom(Run run, Path csv) throws IOException {
+        Set<String> ran = new TreeSet<>();
+        run.lines().forEach(l -> ran.add(l.workload()));
+        run.failures().keySet().forEach(t -> ran.add(t.substring(0, t.indexOf('-'))));
+        List<String> rows = Files.readAllLines(csv);
+        if (rows.isEmpty() || !rows.get(0).startsWith("round,workload,shape,side,phase,iteration,metric,value")) {
+            throw new IllegalArgumentException(csv + " is not a results.csv of benchmarks/run (header "
+                    + (rows.isEmpty() ? "missing" : rows.get(0)) + ")");
+        }
+        String[] header = rows.get(0).split(",", -1);
+        List<Line> lines = new ArrayList<>(run.lines());
+        Set<String> kept = new TreeSet<>();
+        for (String row : rows.subList(1, rows.size())) {
+            if (row.isBlank()) {
+                continue;
+            }
+            String[] f = row.split(",", -1);
+            if (f.length != header.length) {
+                throw new IllegalArgumentException(csv + ": " + f.length + " fields where the header has "
+                        + header.length + ": " + row);
+            }
+            if (ran.contains(f[1])) {
+                continue;
+            }
+            Map<String, String> extra = new LinkedHashMap<>();
+            for (int i = 8; i < f.length; i++) {
+                if (!f[i].isEmpty()) {
+                    extra.put(header[i], f[i]);
+                }
+            }
+            lines.add(new Line(Integer.parseInt(f[0]), f[1], f[2], f[3], f[4].equals("warmup"),
+                    Integer.parseInt(f[5]), f[6], Double.parseDouble(f[7]), extra));
+            kept.add(f[1]);
+        }
+        System.out.println("report: kept from " + csv + ": " + (kept.isEmpty() ? "nothing" : String.join(" ", kept)));
+        return new Run(run.machine(), lines, run.processes(), run.failures());
     }
 
     static Line parse(int round, String text) {
