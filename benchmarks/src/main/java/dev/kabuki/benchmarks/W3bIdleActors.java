@@ -70,11 +70,19 @@ public final class W3bIdleActors {
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-    static long usedHeapAfterGc() throws InterruptedException {
+    /**
+     * A settling pause in proportion to the actor count: {@code fullSize} ms at 1,000,000 actors
+     * (the full-size run) and above, down to a tenth of it for the smoke run's few thousand.
+     */
+    static long settleMillis(int n, long fullSize) {
+        return Math.max(fullSize / 10, fullSize * Math.min(n, 1_000_000) / 1_000_000);
+    }
+
+    static long usedHeapAfterGc(int n) throws InterruptedException {
         long used = Long.MAX_VALUE;
         for (int i = 0; i < 5; i++) {
             System.gc();
-            Thread.sleep(200);
+            Thread.sleep(settleMillis(n, 200));
             used = Math.min(used, MEMORY.getHeapMemoryUsage().getUsed());
         }
         return used;
@@ -190,14 +198,14 @@ public final class W3bIdleActors {
         };
 
         // A tiny warm-up of the send path's classes before the baseline (not of the actors).
-        final long base = usedHeapAfterGc();
+        final long base = usedHeapAfterGc(n);
         long t0 = System.nanoTime();
         side.spawnAll();
         long spawnNs = System.nanoTime() - t0;
         // Let asynchronous starts finish (kabuki and Pekko run each actor's start on a worker;
         // virtual threads run until they park in take()).
-        Thread.sleep(2000);
-        final long idle = usedHeapAfterGc();
+        Thread.sleep(settleMillis(n, 2000));
+        final long idle = usedHeapAfterGc(n);
         final double bytesPerActor = (double) (idle - base) / n;
         System.out.printf(java.util.Locale.ROOT,
                 "RESULT workload=W3b shape=- side=%s iter=0 metric=bytes_per_actor value=%.1f%n", sideName, bytesPerActor);
@@ -226,7 +234,7 @@ public final class W3bIdleActors {
                     "%s workload=W3b shape=- side=%s iter=%d metric=rate value=%.6g cpu_ms=%.1f wall_ms=%.1f%n",
                     warm ? "WARMUP" : "RESULT", sideName, warm ? p + 1 : p - warmups + 1, rates[p], cpuMs[p], wall / 1e6);
         }
-        final long after = usedHeapAfterGc();
+        final long after = usedHeapAfterGc(n);
         double[] measured = Arrays.copyOfRange(rates, warmups, passes);
         double[] measuredCpu = Arrays.copyOfRange(cpuMs, warmups, passes);
         side.close();
