@@ -101,6 +101,8 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     private long timerGenerations;
     /** The receive timeout, or null; with the time of the last message that restarts its wait. */
     private ReceiveTimeout receiveTimeout;
+    /** The timeouts of this actor's own {@code ctx.ask}s; first use. Kept across restarts. */
+    private AskDeadlines askDeadlines;
 
     /**
      * A cell whose mailbox token is held by the spawning thread until {@link #start}: messages
@@ -209,20 +211,53 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
 
     @Override
     public <R> JoinHandle<R> ask(Function<ActorRef<R>, ? extends M> request, Duration timeout) {
+        return sendAsk(newAsk(request, timeout), request, timeout, null);
+    }
+
+    /**
+     * An ask from the actor {@code asker} ({@code ctx.ask}; its token holder): the outcome goes
+     * to the asker's mailbox through {@code mapper} without a callback, and the asker keeps the
+     * timeout in {@code deadlines} rather than the shared timer.
+     */
+    <R> void askFrom(ActorCell<?> asker, AskDeadlines deadlines, Function<ActorRef<R>, ? extends M> request,
+                     Duration timeout, BiFunction<? super R, ? super Throwable, ?> mapper) {
+        AskReplyRef<R> ask = newAsk(request, timeout);
+        ask.pipeTo(asker, mapper);
+        sendAsk(ask, request, timeout, deadlines);
+    }
+
+    private <R> AskReplyRef<R> newAsk(Function<ActorRef<R>, ? extends M> request, Duration timeout) {
         Objects.requireNonNull(request, "request");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("ask timeout must be positive, got " + timeout);
         }
-        AskReplyRef<R> ask = new AskReplyRef<>(this, system.timer(), timeout,
+        return new AskReplyRef<>(this, system.timer(), timeout,
                 runsOnBlockingDispatcher() ? null : system.currentThreadDispatcher());
+    }
+
+    /**
+     * Builds the request, arms the timeout (on the asker's {@code deadlines} when given and it
+     * takes it, else on the shared timer), registers the ask and sends the request.
+     */
+    private <R> JoinHandle<R> sendAsk(AskReplyRef<R> ask, Function<ActorRef<R>, ? extends M> request,
+                                      Duration timeout, AskDeadlines deadlines) {
         PromiseHandle<R> promise = ask;
         M message = request.apply(ask);
         Objects.requireNonNull(message, "the ask's request function returned null");
         ask.message = message;
+        boolean kept;
         try {
-            ask.armed(system.timer().schedule(timeout, ask));
+            kept = deadlines != null && deadlines.add(ask, timeout);
         } catch (RejectedExecutionException shutDown) {
-            return promise; // the timer is shut: it abandoned the ask, which failed the promise
+            ask.abandon(shutDown); // the timer is shut: fail the ask as the timer would have
+            return promise;
+        }
+        if (!kept) {
+            try {
+                ask.armed(system.timer().schedule(timeout, ask));
+            } catch (RejectedExecutionException shutDown) {
+                return promise; // the timer is shut: it abandoned the ask, which failed the promise
+            }
         }
         addPendingAsk(ask); // publishes message and timer to whoever fails the ask on a stop
         Mailbox.Offer result = mailbox.offer(message);
@@ -609,7 +644,28 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
                            BiFunction<? super R, ? super Throwable, ? extends M> mapper) {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(mapper, "mapper");
-        pipeToSelf(target.ask(request, timeout), mapper);
+        if (target instanceof ActorCell<Q> local && !terminated) {
+            // A local actor: the reply comes straight back as a Piped message, and this actor
+            // keeps the timeout (see AskDeadlines).
+            AskDeadlines deadlines = askDeadlines;
+            if (deadlines == null) {
+                deadlines = askDeadlines = new AskDeadlines(this, system.timer());
+            }
+            local.askFrom(this, deadlines, request, timeout, mapper);
+        } else {
+            pipeToSelf(target.ask(request, timeout), mapper);
+        }
+    }
+
+    /** The asks' timer entry fired (timer thread): the actor expires its asks on its thread. */
+    void askTimeoutsDue() {
+        mailbox.offerSystem(SystemMessage.ASK_TIMEOUTS_DUE);
+    }
+
+    /** An ask this actor sent with {@code ctx.ask} completed (any thread): its outcome. */
+    @SuppressWarnings("unchecked")
+    void deliverPipedOutcome(InternalMessage.Piped<?, ?> piped) {
+        deliverPiped((InternalMessage.Piped<?, M>) piped);
     }
 
     @Override
@@ -742,6 +798,11 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
             case SystemMessage.Restart r -> restartNow();
             case SystemMessage.Terminated t -> deliverTerminated(t);
             case SystemMessage.ChildRestarted r -> childRestarted(r);
+            case SystemMessage.AskTimeoutsDue d -> {
+                if (askDeadlines != null && !terminated) {
+                    askDeadlines.expire();
+                }
+            }
         }
     }
 
@@ -1025,6 +1086,9 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
                 asks.close(this::failTerminated);
             }
             cancelTimers();
+            if (askDeadlines != null) {
+                askDeadlines.terminated(); // this actor's own asks go back to the shared timer
+            }
             Set<Runnable> ws = watchers;
             if (ws != null) {
                 for (Runnable notify : ws) {
@@ -1085,6 +1149,11 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         if (!asks.add(pending) || terminated) {
             failTerminated(pending); // stopped meanwhile: the closer may have missed it
         }
+    }
+
+    /** This actor's own asks whose timeout it keeps, completed or not (tests; token holder). */
+    int askDeadlineCount() {
+        return askDeadlines == null ? 0 : askDeadlines.size();
     }
 
     /** Registered asks, completed or not, until the next sweep (tests). */

@@ -1,6 +1,7 @@
 package dev.kabuki.actors;
 
 import dev.kabuki.scheduler.Cancellable;
+import dev.kabuki.scheduler.JoinException;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.internal.CurrentThreadDispatcher;
 import dev.kabuki.scheduler.internal.PromiseHandle;
@@ -8,12 +9,15 @@ import dev.kabuki.scheduler.internal.Task;
 import dev.kabuki.scheduler.internal.Timer;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
  * One ask in flight, in one object: the ask's handle (a {@link PromiseHandle}), the one-shot reply
  * address handed to the request, its timeout action, and its node in the target's
- * {@link PendingAsks}; so an ask allocates this and a timer entry.
+ * {@link PendingAsks}; so an ask allocates this and a timer entry, and an ask from an actor
+ * ({@code ctx.ask}), whose asker keeps the timeout ({@link AskDeadlines}) and gets the outcome
+ * from the completion hook, only this and the outcome's message.
  *
  * <p>The first {@code tell} completes the ask's handle; anything after that (a second reply, or
  * a reply after the timeout) goes to dead letters. The description used in failure messages
@@ -40,6 +44,19 @@ final class AskReplyRef<R> extends PromiseHandle<R> implements ActorRef<R>, Task
     /** The depth of the target's {@link PendingAsks} with this ask on top. */
     int depth;
     /**
+     * For an ask from an actor ({@code ctx.ask}), whose outcome goes straight to that actor's
+     * mailbox: the asker, and the mapper that turns the outcome into its message; null for an
+     * ask whose caller holds the handle. Written before the ask is published, never changed.
+     */
+    private ActorCell<?> pipeTo;
+    private BiFunction<? super R, ? super Throwable, ?> mapper;
+    /**
+     * When the asker keeps this ask's timeout ({@link AskDeadlines}): its deadline on the
+     * timer's clock, and the next ask of the same lane. The asking actor's token holder only.
+     */
+    long deadline;
+    AskReplyRef<?> nextDeadline;
+    /**
      * @param target  the asked actor; null only for {@link PendingAsks#CLOSED}
      * @param timer   the promise's timer for {@code orTimeout} (the system's); may be null
      * @param timeout the ask's timeout, for failure messages
@@ -61,11 +78,31 @@ final class AskReplyRef<R> extends PromiseHandle<R> implements ActorRef<R>, Task
     }
 
     /**
+     * Makes the outcome a message to {@code asker}, made by {@code mapper} on the asker's thread
+     * ({@code ctx.ask}): the completion hook delivers it, so no callback is registered. Asking
+     * thread, before the ask is published.
+     */
+    void pipeTo(ActorCell<?> asker, BiFunction<? super R, ? super Throwable, ?> mapper) {
+        this.pipeTo = asker;
+        this.mapper = mapper;
+    }
+
+    /**
      * Records the scheduled timeout, for the completion hook to cancel; asking thread, once,
-     * before the ask is registered with the target or its request sent (see the class note).
+     * before the ask is registered with the target or its request sent (see the class note);
+     * or, for an ask whose asker kept its timeout, by the asker as it stops
+     * ({@link AskDeadlines#terminated}), when a completer may miss it and leave the entry to
+     * fire and find the ask complete.
      */
     void armed(Cancellable timeout) {
         this.timer = timeout;
+    }
+
+    /** The asker's deadline passed with no reply ({@link AskDeadlines}); asker's thread. */
+    void expire() {
+        if (!isFinished()) {
+            timeOut(describe() + " timed out: no reply");
+        }
     }
 
     /** "ask to /user/x with Msg (timeout N ms)": for failure messages only. */
@@ -108,14 +145,20 @@ final class AskReplyRef<R> extends PromiseHandle<R> implements ActorRef<R>, Task
 
     /**
      * The completion hook: the ask completed, however, so cancel the timeout (null if the timer
-     * itself completed it before it was armed; see the class note). The target's
-     * {@link PendingAsks} drops the ask at its next sweep.
+     * itself completed it before it was armed, or if the asker keeps it; see the class note),
+     * and hand the outcome to the asking actor if it asked with {@code ctx.ask}. The target's
+     * {@link PendingAsks}, and the asker's {@link AskDeadlines}, drop the ask at their next
+     * sweep.
      */
     @Override
-    protected void onCompleted() {
+    protected void onCompleted(R value, JoinException failure) {
         Cancellable t = timer;
         if (t != null) {
             t.cancel();
+        }
+        ActorCell<?> asker = pipeTo;
+        if (asker != null) {
+            asker.deliverPipedOutcome(InternalMessage.Piped.ofHandle(value, failure, mapper));
         }
     }
 

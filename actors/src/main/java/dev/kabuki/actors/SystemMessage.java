@@ -35,6 +35,16 @@ sealed interface SystemMessage {
     record Terminated(Object actor, ActorRef<?> watchedAs, Object message) implements SystemMessage {
     }
 
+    /**
+     * The timer entry of the actor's own asks ({@link AskDeadlines}) fired: time out those past
+     * their deadline. Survives a restart: the asks are the actor's, not an instance's.
+     */
+    record AskTimeoutsDue() implements SystemMessage {
+    }
+
+    /** Shared instance: carries nothing. */
+    AskTimeoutsDue ASK_TIMEOUTS_DUE = new AskTimeoutsDue();
+
     /** Shared instance: a stop carries nothing. */
     Stop STOP = new Stop();
 

@@ -77,20 +77,26 @@ public class PromiseHandle<T> extends AbstractJoinHandle<T> implements Promise<T
 
     /**
      * Runs once on completion, on the completing thread, before every callback and before
-     * waiting threads wake, like the construction-time hook (after it, if both are given).
-     * Nothing by default. Must be short, must not block; what it throws is logged.
+     * waiting threads wake, like the construction-time hook (after it, if both are given), with
+     * the same arguments. Nothing by default. Must be short, must not block; what it throws is
+     * logged.
+     *
+     * @param value   the value, or null if the promise did not succeed
+     * @param failure the failure, or null if it succeeded
      */
-    protected void onCompleted() {
+    protected void onCompleted(T value, JoinException failure) {
     }
 
     @Override
     final void beforeCallbacks(int terminalState) {
         BiConsumer<? super T, ? super JoinException> hook = onComplete;
         try {
+            T value = valueOf(terminalState);
+            JoinException failure = failureOf(terminalState);
             if (hook != null) {
-                hook.accept(valueOf(terminalState), failureOf(terminalState));
+                hook.accept(value, failure);
             }
-            onCompleted();
+            onCompleted(value, failure);
         } catch (Throwable t) {
             LOG.warn("a PromiseHandle completion hook threw; the callbacks still run", t);
         }

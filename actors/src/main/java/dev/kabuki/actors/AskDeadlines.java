@@ -1,0 +1,249 @@
+package dev.kabuki.actors;
+
+import dev.kabuki.scheduler.Cancellable;
+import dev.kabuki.scheduler.internal.Task;
+import dev.kabuki.scheduler.internal.Timer;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The timeouts of the asks one actor has sent with {@code ctx.ask}, kept by the asking actor
+ * itself instead of one entry per ask on the shared timer.
+ *
+ * <h2>Mechanism</h2>
+ * Asks with the same timeout expire in the order they were sent, so each distinct timeout is a
+ * <em>lane</em>: a FIFO list of asks (linked through {@link AskReplyRef#nextDeadline}) whose
+ * deadlines never decrease. The earliest deadline of all is the head of one lane; one timer entry
+ * on the shared timer, armed for it, sends the actor {@link SystemMessage.AskTimeoutsDue}, and the
+ * actor then {@link #expire}s: in each lane it drops the completed asks at the head, times out
+ * those past their deadline, and stops at the first one still waiting; then it arms the timer for
+ * the earliest head left. An ask costs a clock read and a link, and a reply costs nothing here:
+ * no shared timer entry scheduled and cancelled per ask, no timer thread taking in millions of
+ * entries that are cancelled a few microseconds later.
+ *
+ * <p>Completed asks leave a lane lazily: from its head, whenever an ask is added, and by a
+ * compaction once a lane has doubled since the last one (at least {@value #MIN_COMPACT} asks), so
+ * a lane keeps at most about twice its waiting asks, and the work is O(1) amortized per ask.
+ *
+ * <p>At most {@value #MAX_LANES} lanes: an ask with yet another timeout is refused by
+ * {@link #add} and its asker uses the shared timer for it, as an ask from outside does.
+ *
+ * <h2>Thread-safety</h2>
+ * Token holder of the asking actor only (its {@code ctx.ask}, the system message, its
+ * termination), like the rest of an actor's context; the one thing other threads do to an ask
+ * here is complete it, which {@link AskReplyRef#isFinished} reads with acquire semantics. The
+ * timer thread only sends the system message.
+ */
+final class AskDeadlines {
+    static final int MAX_LANES = 4;
+    static final int MIN_COMPACT = 64;
+    private static final long NONE = Long.MAX_VALUE;
+
+    /** Asks of one timeout, oldest first. */
+    private static final class Lane {
+        final long timeoutNanos;
+        AskReplyRef<?> head;
+        AskReplyRef<?> tail;
+        int size;
+        int compactAt = MIN_COMPACT;
+
+        Lane(long timeoutNanos) {
+            this.timeoutNanos = timeoutNanos;
+        }
+    }
+
+    private final ActorCell<?> owner;
+    private final Timer timer;
+    private final Lane[] lanes = new Lane[MAX_LANES];
+    private int laneCount;
+    /** The deadline the timer entry is armed for, NONE when none is. */
+    private long armedFor = NONE;
+    private Cancellable armed;
+
+    AskDeadlines(ActorCell<?> owner, Timer timer) {
+        this.owner = owner;
+        this.timer = timer;
+    }
+
+    /**
+     * Takes over the timeout of {@code ask}, sent now with {@code timeout}.
+     *
+     * @return false if this actor already has {@value #MAX_LANES} other timeouts: the caller
+     *         arms the ask's timeout on the shared timer instead
+     * @throws RejectedExecutionException the timer is shut down (the runtime is going away)
+     */
+    boolean add(AskReplyRef<?> ask, Duration timeout) {
+        long timeoutNanos = timeout.toNanos();
+        Lane lane = lane(timeoutNanos);
+        if (lane == null) {
+            return false;
+        }
+        long now = timer.nanoTime();
+        ask.deadline = now + timeoutNanos;
+        dropCompletedHeads(lane);
+        if (lane.tail == null) {
+            lane.head = ask;
+        } else {
+            lane.tail.nextDeadline = ask;
+        }
+        lane.tail = ask;
+        if (++lane.size >= lane.compactAt) {
+            compact(lane);
+        }
+        if (ask.deadline < armedFor) {
+            arm(ask.deadline, now);
+        }
+        return true;
+    }
+
+    private Lane lane(long timeoutNanos) {
+        for (int i = 0; i < laneCount; i++) {
+            if (lanes[i].timeoutNanos == timeoutNanos) {
+                return lanes[i];
+            }
+        }
+        if (laneCount == MAX_LANES) {
+            return null;
+        }
+        return lanes[laneCount++] = new Lane(timeoutNanos);
+    }
+
+    /**
+     * The timer entry fired (or an earlier one, since replaced): times out every ask past its
+     * deadline, drops the completed ones ahead of the first still waiting, and arms the timer
+     * for the earliest deadline left.
+     */
+    void expire() {
+        if (armed != null) {
+            armed.cancel(); // a stale entry's message may come first; the sweep re-arms anyway
+            armed = null;
+        }
+        armedFor = NONE;
+        long now = timer.nanoTime();
+        long next = NONE;
+        for (int i = 0; i < laneCount; i++) {
+            Lane lane = lanes[i];
+            AskReplyRef<?> a = lane.head;
+            while (a != null && (a.isFinished() || a.deadline - now <= 0)) {
+                AskReplyRef<?> after = a.nextDeadline;
+                a.nextDeadline = null;
+                lane.size--;
+                a.expire(); // completes it unless a reply or failure came first
+                a = after;
+            }
+            lane.head = a;
+            if (a == null) {
+                lane.tail = null;
+            } else if (a.deadline < next) {
+                next = a.deadline;
+            }
+        }
+        if (next != NONE) {
+            arm(next, now);
+        }
+    }
+
+    /**
+     * The asking actor has terminated: the asks still waiting go back to the shared timer, each
+     * for what is left of its timeout, so a stopped asker's asks time out as before (their
+     * outcomes are dead letters) and none is left waiting forever at its target.
+     */
+    void terminated() {
+        if (armed != null) {
+            armed.cancel();
+            armed = null;
+        }
+        armedFor = NONE;
+        long now = timer.nanoTime();
+        for (int i = 0; i < laneCount; i++) {
+            Lane lane = lanes[i];
+            for (AskReplyRef<?> a = lane.head; a != null; ) {
+                AskReplyRef<?> after = a.nextDeadline;
+                a.nextDeadline = null;
+                if (!a.isFinished()) {
+                    try {
+                        a.armed(timer.schedule(Duration.ofNanos(Math.max(0, a.deadline - now)), a));
+                    } catch (RejectedExecutionException shutDown) {
+                        // the timer abandoned the ask, which failed it: nothing left to wait for
+                    }
+                }
+                a = after;
+            }
+            lane.head = lane.tail = null;
+            lane.size = 0;
+        }
+    }
+
+    /** Asks held, completed or not, in every lane (tests). */
+    int size() {
+        int n = 0;
+        for (int i = 0; i < laneCount; i++) {
+            n += lanes[i].size;
+        }
+        return n;
+    }
+
+    private static void dropCompletedHeads(Lane lane) {
+        AskReplyRef<?> a = lane.head;
+        while (a != null && a.isFinished()) {
+            AskReplyRef<?> after = a.nextDeadline;
+            a.nextDeadline = null;
+            lane.size--;
+            a = after;
+        }
+        lane.head = a;
+        if (a == null) {
+            lane.tail = null;
+        }
+    }
+
+    /** Unlinks every completed ask of the lane; the next compaction waits until it doubles. */
+    private static void compact(Lane lane) {
+        AskReplyRef<?> head = null;
+        AskReplyRef<?> tail = null;
+        int live = 0;
+        for (AskReplyRef<?> a = lane.head; a != null; ) {
+            AskReplyRef<?> after = a.nextDeadline;
+            a.nextDeadline = null;
+            if (!a.isFinished()) {
+                if (tail == null) {
+                    head = a;
+                } else {
+                    tail.nextDeadline = a;
+                }
+                tail = a;
+                live++;
+            }
+            a = after;
+        }
+        lane.head = head;
+        lane.tail = tail;
+        lane.size = live;
+        lane.compactAt = Math.max(MIN_COMPACT, 2 * live);
+    }
+
+    /** Arms the one timer entry for {@code deadline}, replacing a later one. */
+    private void arm(long deadline, long now) {
+        if (armed != null) {
+            armed.cancel();
+            armed = null;
+            armedFor = NONE;
+        }
+        armed = timer.schedule(Duration.ofNanos(Math.max(0, deadline - now)), new Due(owner));
+        armedFor = deadline;
+    }
+
+    /** The timer entry's action: tells the asking actor to expire its asks. Timer thread. */
+    private record Due(ActorCell<?> owner) implements Task {
+        @Override
+        public void run() {
+            owner.askTimeoutsDue();
+        }
+
+        @Override
+        public void abandon(Throwable reason) {
+            // The timer shut down: the runtime is going away, and stopping the actor hands its
+            // waiting asks to the timer, which abandons (fails) them.
+        }
+    }
+}
