@@ -37,7 +37,12 @@ import java.util.concurrent.RejectedExecutionException;
 final class AskDeadlines {
     static final int MAX_LANES = 4;
     static final int MIN_COMPACT = 64;
-    private static final long NONE = Long.MAX_VALUE;
+    /**
+     * Longer timeouts are cut to this (about 73 years, as the timer does), so that a deadline,
+     * the clock plus a timeout, never overflows; deadlines are compared by their difference.
+     */
+    private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
+    private static final Duration MAX_TIMEOUT = Duration.ofNanos(MAX_TIMEOUT_NANOS);
 
     /** Asks of one timeout, oldest first. */
     private static final class Lane {
@@ -56,9 +61,9 @@ final class AskDeadlines {
     private final Timer timer;
     private final Lane[] lanes = new Lane[MAX_LANES];
     private int laneCount;
-    /** The deadline the timer entry is armed for, NONE when none is. */
-    private long armedFor = NONE;
+    /** The timer entry, null when none is armed, and the deadline it is armed for. */
     private Cancellable armed;
+    private long armedFor;
 
     AskDeadlines(ActorCell<?> owner, Timer timer) {
         this.owner = owner;
@@ -73,7 +78,7 @@ final class AskDeadlines {
      * @throws RejectedExecutionException the timer is shut down (the runtime is going away)
      */
     boolean add(AskReplyRef<?> ask, Duration timeout) {
-        long timeoutNanos = timeout.toNanos();
+        long timeoutNanos = timeout.compareTo(MAX_TIMEOUT) > 0 ? MAX_TIMEOUT_NANOS : timeout.toNanos();
         Lane lane = lane(timeoutNanos);
         if (lane == null) {
             return false;
@@ -90,7 +95,7 @@ final class AskDeadlines {
         if (++lane.size >= lane.compactAt) {
             compact(lane);
         }
-        if (ask.deadline < armedFor) {
+        if (armed == null || ask.deadline - armedFor < 0) {
             arm(ask.deadline, now);
         }
         return true;
@@ -118,9 +123,8 @@ final class AskDeadlines {
             armed.cancel(); // a stale entry's message may come first; the sweep re-arms anyway
             armed = null;
         }
-        armedFor = NONE;
         long now = timer.nanoTime();
-        long next = NONE;
+        AskReplyRef<?> next = null;
         for (int i = 0; i < laneCount; i++) {
             Lane lane = lanes[i];
             AskReplyRef<?> a = lane.head;
@@ -134,12 +138,12 @@ final class AskDeadlines {
             lane.head = a;
             if (a == null) {
                 lane.tail = null;
-            } else if (a.deadline < next) {
-                next = a.deadline;
+            } else if (next == null || a.deadline - next.deadline < 0) {
+                next = a;
             }
         }
-        if (next != NONE) {
-            arm(next, now);
+        if (next != null) {
+            arm(next.deadline, now);
         }
     }
 
@@ -153,7 +157,6 @@ final class AskDeadlines {
             armed.cancel();
             armed = null;
         }
-        armedFor = NONE;
         long now = timer.nanoTime();
         for (int i = 0; i < laneCount; i++) {
             Lane lane = lanes[i];
@@ -227,7 +230,6 @@ final class AskDeadlines {
         if (armed != null) {
             armed.cancel();
             armed = null;
-            armedFor = NONE;
         }
         armed = timer.schedule(Duration.ofNanos(Math.max(0, deadline - now)), new Due(owner));
         armedFor = deadline;

@@ -74,7 +74,8 @@ final class AskReplyRef<R> extends PromiseHandle<R> implements ActorRef<R>, Task
         // before anyone can see the promise: no callback node and no CAS per ask.
         super(timer, home);
         this.target = target;
-        this.timeoutMillis = timeout.toMillis();
+        // Saturated: a timeout beyond Long.MAX_VALUE ms (a "never" some callers pass) is legal.
+        this.timeoutMillis = timeout.getSeconds() >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : timeout.toMillis();
     }
 
     /**

@@ -99,6 +99,29 @@ class AskDeadlinesTest {
     }
 
     @Test
+    void aTimeoutTooLongForNanosecondsDoesNotFireEarly() {
+        try (ActorSystem system = ActorSystem.builder().threadNamePrefix("deadlines-long")
+                .flavor(ActorSystem.Flavor.CURRENT_THREAD).startPaused(true).build()) {
+            ActorRef<Req> silent = system.spawnActor("silent", () -> (ctx, m) -> { });
+            List<Answer> answers = new CopyOnWriteArrayList<>();
+            ActorRef<Msg> asker = asker(system, "asker", answers, ActorOptions.defaults());
+            system.advanceTime(Duration.ofSeconds(1)); // the clock plus the next timeout overflows
+            asker.tell(new AskIt(silent, Duration.ofSeconds(Long.MAX_VALUE), 1, 1));
+            asker.tell(new AskIt(silent, Duration.ofNanos(Long.MAX_VALUE - 10), 2, 1));
+            asker.tell(new AskIt(silent, Duration.ofSeconds(1), 3, 1));
+            var fromOutside = silent.<Integer>ask(r -> new Req(4, r), Duration.ofSeconds(Long.MAX_VALUE));
+            system.runUntilIdle();
+            system.advanceTime(Duration.ofDays(365));
+            assertThat(fromOutside.isFinished()).isFalse();
+            assertThat(timedOutTags(answers)).containsExactly(3);
+            CompletableFuture<Integer> kept = new CompletableFuture<>();
+            asker.tell(new CountKept(kept));
+            system.runUntilIdle();
+            assertThat(kept).isCompletedWithValue(2); // asks 1 and 2 still wait
+        }
+    }
+
+    @Test
     void aRestartOfTheAskerKeepsItsAsksTimeoutsAndAStoppedAskersAsksStillTimeOut() {
         try (ActorSystem system = ActorSystem.builder().threadNamePrefix("deadlines-restart")
                 .flavor(ActorSystem.Flavor.CURRENT_THREAD).startPaused(true).build()) {
