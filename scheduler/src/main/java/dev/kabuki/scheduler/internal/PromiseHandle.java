@@ -65,7 +65,7 @@ public class PromiseHandle<T> extends AbstractJoinHandle<T> implements Promise<T
     }
 
     /**
-     * For a subclass that is its own completion hook ({@link #onCompleted()}), so that one
+     * For a subclass that is its own completion hook ({@link #onCompleted(Object, JoinException)}), so that one
      * object is both the promise and what it belongs to (an ask's reply address).
      *
      * @param timer the timer {@link #orTimeout} uses (may be null: then orTimeout throws)
