@@ -57,8 +57,9 @@ final class AskDeadlines {
         }
     }
 
-    private final ActorCell<?> owner;
     private final Timer timer;
+    /** The timer entry's action, the same every time it is armed. */
+    private final Due due;
     private final Lane[] lanes = new Lane[MAX_LANES];
     private int laneCount;
     /** The timer entry, null when none is armed, and the deadline it is armed for. */
@@ -66,8 +67,8 @@ final class AskDeadlines {
     private long armedFor;
 
     AskDeadlines(ActorCell<?> owner, Timer timer) {
-        this.owner = owner;
         this.timer = timer;
+        this.due = new Due(owner);
     }
 
     /**
@@ -85,7 +86,7 @@ final class AskDeadlines {
         }
         long now = timer.nanoTime();
         ask.deadline = now + timeoutNanos;
-        dropCompletedHeads(lane);
+        dropHeads(lane, false, now);
         if (lane.tail == null) {
             lane.head = ask;
         } else {
@@ -126,19 +127,8 @@ final class AskDeadlines {
         long now = timer.nanoTime();
         AskReplyRef<?> next = null;
         for (int i = 0; i < laneCount; i++) {
-            Lane lane = lanes[i];
-            AskReplyRef<?> a = lane.head;
-            while (a != null && (a.isFinished() || a.deadline - now <= 0)) {
-                AskReplyRef<?> after = a.nextDeadline;
-                a.nextDeadline = null;
-                lane.size--;
-                a.expire(); // completes it unless a reply or failure came first
-                a = after;
-            }
-            lane.head = a;
-            if (a == null) {
-                lane.tail = null;
-            } else if (next == null || a.deadline - next.deadline < 0) {
+            AskReplyRef<?> a = dropHeads(lanes[i], true, now);
+            if (a != null && (next == null || a.deadline - next.deadline < 0)) {
                 next = a;
             }
         }
@@ -186,18 +176,25 @@ final class AskDeadlines {
         return n;
     }
 
-    private static void dropCompletedHeads(Lane lane) {
+    /**
+     * Unlinks the lane's completed asks from its head, and with {@code expireDue} also those
+     * whose deadline has passed by {@code now}, timing them out; returns the new head (null if
+     * the lane is empty).
+     */
+    private static AskReplyRef<?> dropHeads(Lane lane, boolean expireDue, long now) {
         AskReplyRef<?> a = lane.head;
-        while (a != null && a.isFinished()) {
+        while (a != null && (a.isFinished() || (expireDue && a.deadline - now <= 0))) {
             AskReplyRef<?> after = a.nextDeadline;
             a.nextDeadline = null;
             lane.size--;
+            a.expire(); // completes it unless a reply or failure came first
             a = after;
         }
         lane.head = a;
         if (a == null) {
             lane.tail = null;
         }
+        return a;
     }
 
     /** Unlinks every completed ask of the lane; the next compaction waits until it doubles. */
@@ -231,7 +228,7 @@ final class AskDeadlines {
             armed.cancel();
             armed = null;
         }
-        armed = timer.schedule(Duration.ofNanos(Math.max(0, deadline - now)), new Due(owner));
+        armed = timer.schedule(Duration.ofNanos(Math.max(0, deadline - now)), due);
         armedFor = deadline;
     }
 
