@@ -342,7 +342,16 @@ final class IoLoop implements Runnable {
             return true;
         }
         try {
-            return ended.await(timeoutMs, TimeUnit.MILLISECONDS);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            if (!ended.await(timeoutMs, TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+            // The thread counts "ended" down just before it returns: join it too, so that once
+            // close returns true the thread is gone, not merely about to end.
+            if (Thread.currentThread() != thread) {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+            return !thread.isAlive() || Thread.currentThread() == thread;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
