@@ -167,7 +167,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         this.flavor = b.flavor;
         this.shutdownTimeout = b.shutdownTimeout;
         this.throughput = b.throughput;
-        this.ioSelectors = b.ioSelectors > 0 ? b.ioSelectors : Math.max(1, workers / 4);
+        this.ioSelectors = b.ioSelectors > 0 ? b.ioSelectors : Math.max(1, Math.min(256, workers)); // current-thread: 1
         Runnable onStart = () -> {
             OWN_SYSTEM.set(this);   // first: "is this one of my threads" must hold even if the user's hook throws
             if (b.onThreadStart != null) {
@@ -720,7 +720,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
 
     /**
      * How many I/O selectors (and selector threads) kabuki-net's driver runs: the builder's
-     * {@link Builder#ioSelectors(int)}, by default one per four core workers, at least one.
+     * {@link Builder#ioSelectors(int)}, by default one per core worker (at most 256; one for the current-thread flavour).
      */
     public int ioSelectors() {
         return ioSelectors;
@@ -919,8 +919,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
          * How many {@code java.nio} selectors, each with a thread of its own
          * ({@code <prefix>-io-N}), kabuki-net's I/O driver runs once the system's first server
          * or client starts, 1 to 256. Connections are spread over them round-robin. Default: one
-         * per four core workers, at least one (see docs/net.md for how that was chosen). A system
-         * that never opens a socket starts none.
+         * per core worker (at most 256): while the core workers are idle a selector thread runs
+         * its connections' handlers itself (see docs/net.md, "The I/O driver", for the rule
+         * and how the default was chosen). A system that never opens a socket starts none.
          */
         public Builder ioSelectors(int n) {
             if (n < 1 || n > 256) {

@@ -81,11 +81,11 @@ class ExtensionTest {
     }
 
     @Test
-    void ioSelectorsDefaultsToOnePerFourWorkersAndIsChecked() {
+    void ioSelectorsDefaultsToOnePerWorkerAndIsChecked() {
         try (ActorSystem s = ActorSystem.builder().workerThreads(8).build()) {
-            assertThat(s.ioSelectors()).isEqualTo(2);
+            assertThat(s.ioSelectors()).isEqualTo(8);
         }
-        try (ActorSystem s = ActorSystem.builder().workerThreads(2).build()) {
+        try (ActorSystem s = ActorSystem.builder().workerThreads(1).build()) {
             assertThat(s.ioSelectors()).isEqualTo(1);
         }
         try (ActorSystem s = ActorSystem.builder().ioSelectors(3).build()) {

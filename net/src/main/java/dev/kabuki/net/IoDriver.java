@@ -38,6 +38,12 @@ final class IoDriver implements ActorSystem.Extension {
     /** The internal switch between the two driver designs; see the class comment. */
     static final String MODE_PROPERTY = "kabuki.net.driver";
     static final String WORKER_POLLED = "worker-polled";
+    /**
+     * Internal switch: {@code -Dkabuki.net.inline=false} turns the dedicated mode's inline
+     * hand-off off (every handler activation goes to the core workers), for A/B measurements.
+     */
+    static final String INLINE_PROPERTY = "kabuki.net.inline";
+    private static final boolean NO_INLINE = "false".equals(System.getProperty(INLINE_PROPERTY));
 
     private final ActorSystem system;
     private final IoLoop[] loops;
@@ -60,8 +66,11 @@ final class IoDriver implements ActorSystem.Extension {
         this.pollingDispatcher = null;
         int n = system.ioSelectors();
         this.loops = new IoLoop[n];
+        // The selector threads run a handler themselves while every core worker is parked
+        // (IoLoop's inline hand-off); the current-thread flavour has no workers to wake.
+        WorkStealingDispatcher inlineFor = core instanceof WorkStealingDispatcher ws && !NO_INLINE ? ws : null;
         for (int i = 0; i < n; i++) {
-            loops[i] = new IoLoop(system.name() + "-io-" + i, LOOP_READ_BUFFER);
+            loops[i] = new IoLoop(system.name() + "-io-" + i, LOOP_READ_BUFFER, inlineFor);
         }
         for (IoLoop loop : loops) {
             loop.start();

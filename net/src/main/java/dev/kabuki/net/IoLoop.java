@@ -17,7 +17,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import dev.kabuki.scheduler.internal.InlineSlot;
 import dev.kabuki.scheduler.internal.IoPoller;
+import dev.kabuki.scheduler.internal.WorkStealingDispatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,19 @@ import org.slf4j.LoggerFactory;
  *       connection state) before the next holder's reads, as a thread's program order does in
  *       the dedicated mode.</li>
  * </ul>
+ *
+ * <h2>Inline hand-off (dedicated mode on the multi-thread dispatcher)</h2>
+ * The thread is an {@link InlineSlot.HostThread}: while it handles a connection's readiness
+ * (reads, decodes, tells the handler) the slot is open, so handler activations made while every
+ * core worker is parked are kept, and once the batch of ready keys is handled the thread runs
+ * those handlers itself, in order, for at most {@link #INLINE_BATCH_NANOS}, then hands the rest
+ * to the workers (see {@link InlineSlot} for the rules). With light handlers (an echo, a
+ * parse and a reply) this is a Netty event loop: read, handle and write on one thread, no
+ * wake-up; with heavy ones, or a busy pool, it is the hand-off to the workers as before. Each
+ * inline run's duration is reported to the channel whose readiness scheduled
+ * it ({@link Selectable#ranInline}); a connection whose handler was slow there (longer than
+ * {@link #INLINE_SLOW_NANOS}) stops offering it for a while, so that a slow or blocking handler
+ * delays the loop's other connections rarely.
  *
  * <p>Wake-up invariant: a task offered by another thread is always followed by
  * {@code selector.wakeup()}. The JDK's wakeup is sticky (a wakeup while no select is in progress
@@ -63,7 +78,30 @@ final class IoLoop implements Runnable {
 
         /** Called on the loop thread when the loop closes with the channel still registered. */
         void onLoopClosed();
+
+        /**
+         * Whether what {@link #onReady} schedules may run on the loop thread ({@link InlineSlot});
+         * asked on the loop thread before each {@code onReady}. No by default.
+         */
+        default boolean mayRunInline() {
+            return false;
+        }
+
+        /**
+         * Loop thread: a task this channel's {@code onReady} scheduled ran inline for
+         * {@code nanos}; {@code slow} if longer than {@link #INLINE_SLOW_NANOS}.
+         */
+        default void ranInline(long nanos, boolean slow) {
+        }
     }
+
+    /** An inline run longer than this (1 ms) is reported as slow to the channel that scheduled it. */
+    static final long INLINE_SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * How long one batch's inline runs may take (1 ms) before the rest of the batch's
+     * activations go to the core workers: light handlers run here, heavy ones in parallel.
+     */
+    static final long INLINE_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final String threadName;
     private final Selector selector;
@@ -79,6 +117,12 @@ final class IoLoop implements Runnable {
     /** Set once the loop has run its last task: a task offered after it is taken back by {@link #execute}. */
     private volatile boolean terminated;
     private Thread thread;
+    /** The core dispatcher whose handler activations this loop's thread may run inline; or null. */
+    private final WorkStealingDispatcher inlineFor;
+    /** The thread's inline slot (dedicated mode with {@link #inlineFor}); loop thread only. */
+    private InlineSlot slot;
+    /** Whose onReady scheduled each task the slot holds, in the slot's order; loop thread only. */
+    private final Selectable[] heldFor = new Selectable[InlineSlot.CAPACITY];
     private long nextSweep;
     /** Worker-polled mode: the lock {@link #tryLock} takes; false in the dedicated mode. */
     private final boolean polled;
@@ -93,11 +137,20 @@ final class IoLoop implements Runnable {
     private boolean closedEverything;
 
     IoLoop(String threadName, int readBufferSize) {
-        this(threadName, readBufferSize, false);
+        this(threadName, readBufferSize, false, null);
     }
 
-    private IoLoop(String threadName, int readBufferSize, boolean polled) {
+    /**
+     * A dedicated loop whose thread may run handler activations for {@code inlineFor} itself
+     * (null: never); see the class comment.
+     */
+    IoLoop(String threadName, int readBufferSize, WorkStealingDispatcher inlineFor) {
+        this(threadName, readBufferSize, false, inlineFor);
+    }
+
+    private IoLoop(String threadName, int readBufferSize, boolean polled, WorkStealingDispatcher inlineFor) {
         this.polled = polled;
+        this.inlineFor = inlineFor;
         this.threadName = threadName;
         this.readBuffer = ByteBuffer.allocateDirect(readBufferSize);
         try {
@@ -109,11 +162,17 @@ final class IoLoop implements Runnable {
 
     /** A loop without a thread, driven by the core workers through {@link #poller()}. */
     static IoLoop workerPolled(String name, int readBufferSize) {
-        return new IoLoop(name, readBufferSize, true);
+        return new IoLoop(name, readBufferSize, true, null);
     }
 
     void start() {
-        thread = new Thread(this, threadName);
+        if (inlineFor != null) {
+            InlineSlot.HostThread host = InlineSlot.newHostThread(inlineFor, this, threadName);
+            slot = host.inlineSlot(); // published to the thread by Thread.start
+            thread = host;
+        } else {
+            thread = new Thread(this, threadName);
+        }
         thread.setDaemon(true); // closed by the actor system's shutdown; never keeps a JVM alive by itself
         thread.start();
     }
@@ -192,17 +251,35 @@ final class IoLoop implements Runnable {
     /** Handles the keys the select reported, then sweeps if due. In the loop. */
     private void afterSelect() {
         Thread.interrupted(); // an interrupt makes every select return at once: never let it spin
+        InlineSlot inline = slot;
+        int heldCount = 0;
         for (int i = 0; i < ready.size(); i++) {
             SelectionKey key = ready.get(i);
             if (key.isValid()) {
+                Selectable s = (Selectable) key.attachment();
+                boolean open = inline != null && s.mayRunInline();
+                long kept = open ? inline.kept() : 0;
+                if (open) {
+                    inline.open();
+                }
                 try {
-                    ((Selectable) key.attachment()).onReady(key, key.readyOps());
+                    s.onReady(key, key.readyOps());
                 } catch (RuntimeException e) {
                     LOG.error("{}: a channel's event handling failed", threadName, e);
+                } finally {
+                    if (open) {
+                        inline.close();
+                        for (long k = inline.kept(); k > kept; k--) { // one per task kept, in the slot's order
+                            heldFor[heldCount++] = s;
+                        }
+                    }
                 }
             }
         }
         ready.clear();
+        if (heldCount > 0) {
+            runInline(inline, heldCount);
+        }
         long now = System.nanoTime();
         if (!swept.isEmpty() && now - nextSweep >= 0) {
             nextSweep = now + SWEEP_NANOS;
@@ -211,6 +288,31 @@ final class IoLoop implements Runnable {
             }
         } else if (swept.isEmpty()) {
             nextSweep = now + SWEEP_NANOS;
+        }
+    }
+
+    /**
+     * Runs the handler activations the slot kept in this batch, in order, until they have taken
+     * {@link #INLINE_BATCH_NANOS}; hands the rest to the core workers. Before the next select, as
+     * {@link InlineSlot} requires: nobody else can run a held task.
+     */
+    private void runInline(InlineSlot inline, int heldCount) {
+        long start = System.nanoTime();
+        int i = 0;
+        try {
+            for (; i < heldCount && inline.holdsTask(); i++) {
+                if (i > 0 && System.nanoTime() - start > INLINE_BATCH_NANOS) {
+                    inline.handOffRest();
+                    break;
+                }
+                long took = inline.runNext();
+                heldFor[i].ranInline(took, took > INLINE_SLOW_NANOS);
+            }
+        } finally {
+            if (inline.holdsTask()) { // a report threw: the rest still runs, on the workers
+                inline.handOffRest();
+            }
+            java.util.Arrays.fill(heldFor, 0, heldCount, null);
         }
     }
 
@@ -306,6 +408,9 @@ final class IoLoop implements Runnable {
             return;
         }
         closedEverything = true;
+        if (slot != null) {
+            slot.handOffRest(); // handler activations kept when an error ended the loop mid-batch
+        }
         runTasks(); // closes and registrations queued before the close still happen, in order
         for (SelectionKey key : selector.keys()) {
             try {

@@ -55,6 +55,10 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
     private static final int CLOSED = 3;
     /** Buffers per gathering write. */
     private static final int GATHER = 64;
+    /** How long the handler stays off the loop thread after its first slow inline run: 1 s. */
+    private static final long INLINE_PAUSE_NANOS = 1_000_000_000L;
+    /** The longest such pause, after many slow runs in a row: 64 s. */
+    static final long MAX_INLINE_PAUSE_NANOS = 64 * INLINE_PAUSE_NANOS;
 
     private final long id;
     private final SocketChannel channel;
@@ -86,6 +90,12 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
     private boolean readSuspended;
     private final AtomicBoolean resumePosted = new AtomicBoolean();
     private long lastFrameNanos;
+    /** The handler's slow inline runs (IoLoop) since its last fast one; loop thread only. */
+    private int slowInARow;
+    /** Strikes (two slow inline runs in a row) less the fast runs since, at least 0; loop thread only. */
+    private int inlineStrikes;
+    /** No inline run before this ({@link System#nanoTime()}) after a slow one; loop thread only. */
+    private long inlineAgainAt;
 
     // outbound
     private final ConcurrentLinkedQueue<ByteBuffer> outbound = new ConcurrentLinkedQueue<>();
@@ -585,6 +595,40 @@ final class TcpConnectionImpl<F> implements TcpConnection<F>, IoLoop.Selectable 
             requestClose(CloseReason.of(CloseReason.Kind.IDLE_TIMEOUT, "no whole frame received in "
                     + options.idleTimeout()), false);
         }
+    }
+
+    /**
+     * The handler may run on the loop thread while the core workers are parked (IoLoop's
+     * inline hand-off), except for a while after it was slow there. One slow run (longer than
+     * IoLoop's threshold) is forgiven: a collector's pause or the vCPU being taken away makes a
+     * single run slow now and then, and so do a cold start's first runs. Two slow runs in a row
+     * are a strike: no inline runs for 1 s after the first strike, twice as long after each
+     * further one (up to {@link #MAX_INLINE_PAUSE_NANOS}); a fast run takes one strike back. A
+     * handler that computes or blocks for long thus delays the loop's other connections twice,
+     * then once per pause, the pauses growing to a minute.
+     */
+    @Override
+    public boolean mayRunInline() {
+        return inlineStrikes == 0 || System.nanoTime() - inlineAgainAt >= 0;
+    }
+
+    @Override
+    public void ranInline(long nanos, boolean slow) {
+        if (!slow) {
+            slowInARow = 0;
+            if (inlineStrikes > 0) {
+                inlineStrikes--;
+            }
+            return;
+        }
+        if (++slowInARow < 2) {
+            return;
+        }
+        inlineStrikes++;
+        long pause = Math.min(MAX_INLINE_PAUSE_NANOS, INLINE_PAUSE_NANOS << Math.min(inlineStrikes - 1, 20));
+        inlineAgainAt = System.nanoTime() + pause;
+        LOG.debug("{}: the handler ran {} µs on the I/O thread, slow {} times in a row: it runs on the core"
+                + " workers for the next {} ms", actorName(), nanos / 1000, slowInARow, pause / 1_000_000);
     }
 
     @Override

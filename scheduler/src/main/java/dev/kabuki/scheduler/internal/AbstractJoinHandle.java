@@ -373,10 +373,11 @@ abstract class AbstractJoinHandle<T> implements JoinHandle<T> {
 
     private int awaitDone(boolean timed, long nanos) {
         Thread me = Thread.currentThread();
-        if (me instanceof WorkerThread) {
-            throw new IllegalStateException("JoinHandle.join() called on core worker thread '"
+        if (me instanceof WorkerThread || me instanceof InlineSlot.HostThread) {
+            throw new IllegalStateException("JoinHandle.join() called on "
+                    + (me instanceof WorkerThread ? "core worker" : "I/O") + " thread '"
                     + me.getName() + "' while the task is still pending: blocking a core worker"
-                    + " can stall or deadlock the runtime. Compose with whenComplete(...) or"
+                    + " or an I/O thread can stall or deadlock the runtime. Compose with whenComplete(...) or"
                     + " toCompletableFuture() instead, or run the blocking code with"
                     + " spawnBlocking(...)");
         }

@@ -50,6 +50,14 @@ final class IdleWorkers {
         this.sleepers = new int[numWorkers];
     }
 
+    /**
+     * Whether new work would wake a parked worker now: none is searching and one is parked. One
+     * volatile read; a hint for {@link InlineSlot}, stale as soon as it is read.
+     */
+    boolean wouldWake() {
+        return shouldWake();
+    }
+
     private boolean shouldWake() {
         int s = state.get();
         return (s & SEARCHING_MASK) == 0 && (s >>> 16) < numWorkers;

@@ -123,9 +123,11 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             abandon(task, abandonedAtShutdown());
             return;
         }
-        Worker own = callingWorker();
-        if (own != null) {
-            own.scheduleLocal(task);
+        Thread me = Thread.currentThread();
+        if (me instanceof WorkerThread wt && wt.worker.dispatcher == this) {
+            wt.worker.scheduleLocal(task);
+        } else if (me instanceof InlineSlot.HostThread host && (task = host.inlineSlot().offer(this, task)) == null) {
+            return; // kept by the host thread, which runs it itself (InlineSlot): no worker to wake
         } else {
             inject.push(task);
             notifyParked();

@@ -1,0 +1,175 @@
+package dev.kabuki.scheduler.internal;
+
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inline hand-off of a thread outside a {@link WorkStealingDispatcher}'s pool (kabuki-net's
+ * selector threads): tasks that thread schedules on the pool while every worker is parked are
+ * kept here, and the thread runs them itself at the end of its batch, instead of paying a
+ * worker's wake-up (a futex call here, a context switch there) and the hop to another core.
+ * That is what a Netty event loop or a Tokio worker polling the driver does for every event;
+ * here it happens only while the pool is idle, so a busy pool still takes every task.
+ *
+ * <h2>Rules</h2>
+ * <ul>
+ *   <li>Only while {@linkplain #open() open}: the host opens the slot around the code whose
+ *       scheduling it is willing to run (a connection's reads) and {@linkplain #close() closes}
+ *       it after; a task scheduled while closed goes to the pool as usual.</li>
+ *   <li>Only when handing over would wake a worker: no worker is searching and at least one is
+ *       parked ({@link IdleWorkers#wouldWake()}). A task scheduled while a worker searches or
+ *       every worker runs goes to the pool, which then needs no wake-up.</li>
+ *   <li>At most {@link #CAPACITY} tasks; more go to the pool.</li>
+ *   <li>{@link #runNext()} runs the oldest held task with the slot closed, so whatever it
+ *       schedules (its own next turn, tells to other actors) goes to the pool;
+ *       {@link #handOffRest()} gives the pool what the host decides not to run (kabuki-net runs
+ *       a batch's tasks for at most 1 ms, then hands the rest over: light handlers run on the
+ *       selector thread, heavy ones in parallel on the workers).</li>
+ * </ul>
+ *
+ * <h2>Invariant and threads</h2>
+ * Every method but {@link #newHostThread} runs on the host thread, and the held tasks and
+ * {@code open} are that thread's alone (plain fields). A task put in the slot is therefore taken
+ * exactly once: by {@link #runNext()}, which runs it (or abandons it if the pool has shut down),
+ * or by {@link #handOffRest()}, which queues it on the pool. The host must empty the slot (run
+ * or hand off every held task) before it blocks (before its next select): a held task is
+ * invisible to the pool, so nobody else would run it. No other thread needs to see the slot, so
+ * there is no memory-ordering question: the pool's idle state is read as a hint only
+ * ({@code wouldWake} is one volatile read), and a stale answer changes where a task runs, never
+ * whether it runs.
+ *
+ * <p>Cost to the host: a slow task run here delays the host's other work (a selector's other
+ * connections) by its run. The host bounds that with what {@link #runNext()} returns (the run's
+ * duration): kabuki-net stops running a connection's handler inline for a while after it was
+ * slow there.
+ */
+public final class InlineSlot {
+    private static final Logger LOG = LoggerFactory.getLogger(InlineSlot.class);
+    /** The most tasks held at once; more in one batch go to the pool. */
+    public static final int CAPACITY = 1024;
+
+    private final WorkStealingDispatcher dispatcher;
+    private boolean open;
+    /** Held tasks, in the order kept: {@code held[next..count)} wait; the rest are null. */
+    private final Task[] held = new Task[CAPACITY];
+    private int count;
+    private int next;
+    /** How many tasks the slot has kept, ever; lets the host tell which of its calls kept one. */
+    private long kept;
+
+    private InlineSlot(WorkStealingDispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    /**
+     * A thread (not started) running {@code body}, whose tasks for {@code dispatcher} may be
+     * kept in its own slot ({@link HostThread#inlineSlot()}). Like a core worker, it refuses to
+     * block in {@code JoinHandle.join()}.
+     */
+    public static HostThread newHostThread(WorkStealingDispatcher dispatcher, Runnable body, String name) {
+        return new HostThread(new InlineSlot(Objects.requireNonNull(dispatcher, "dispatcher")), body, name);
+    }
+
+    /** A thread with an inline slot. */
+    public static final class HostThread extends Thread {
+        private final InlineSlot slot;
+
+        private HostThread(InlineSlot slot, Runnable body, String name) {
+            super(null, body, name);
+            this.slot = slot;
+        }
+
+        /** This thread's slot; use it on this thread only. */
+        public InlineSlot inlineSlot() {
+            return slot;
+        }
+    }
+
+    /** Lets the tasks this thread schedules from now on be kept here (see the class rules). */
+    public void open() {
+        open = true;
+    }
+
+    /** Hands the tasks this thread schedules from now on to the pool; a held task stays held. */
+    public void close() {
+        open = false;
+    }
+
+    /** How many tasks this slot has kept so far: it changes across a call that kept one. */
+    public long kept() {
+        return kept;
+    }
+
+    /** Whether a task waits in the slot for {@link #runNext()} or {@link #handOffRest()}. */
+    public boolean holdsTask() {
+        return next < count;
+    }
+
+    /**
+     * Called by {@code dispatcher.execute} on the host thread: keeps {@code task} if the slot is
+     * open for this dispatcher and the pool would need waking for it.
+     *
+     * @return the task the caller must queue on the pool: {@code task} itself if it was not
+     * kept, the task it displaced, or null
+     */
+    Task offer(WorkStealingDispatcher d, Task task) {
+        if (!open || count == CAPACITY || d != dispatcher || !d.idle.wouldWake()) {
+            return task;
+        }
+        held[count++] = task;
+        kept++;
+        return null;
+    }
+
+    /**
+     * Runs the oldest held task with the slot closed; abandons it instead if the pool has shut
+     * down. The task runs to its own end: this does not block otherwise.
+     *
+     * @return how long the run took in nanoseconds ({@link System#nanoTime()}); 0 if nothing
+     * was held or the task was abandoned
+     */
+    public long runNext() {
+        if (next >= count) {
+            next = count = 0;
+            return 0;
+        }
+        Task task = held[next];
+        held[next++] = null;
+        if (next == count) {
+            next = count = 0;
+        }
+        if (dispatcher.terminated) {
+            dispatcher.abandon(task, dispatcher.abandonedAtShutdown());
+            return 0;
+        }
+        boolean wasOpen = open;
+        open = false;
+        long start = System.nanoTime();
+        try {
+            task.run();
+        } catch (Throwable t) {
+            LOG.error("a task threw out of run() on {}; tasks must not throw", Thread.currentThread().getName(), t);
+        } finally {
+            open = wasOpen;
+            Thread.interrupted(); // an interrupt meant for the task must not hit the host's select
+        }
+        return System.nanoTime() - start;
+    }
+
+    /** Hands every held task to the pool (which wakes a worker for them), in order. */
+    public void handOffRest() {
+        boolean wasOpen = open;
+        open = false;
+        try {
+            while (next < count) {
+                Task task = held[next];
+                held[next++] = null;
+                dispatcher.execute(task);
+            }
+        } finally {
+            next = count = 0;
+            open = wasOpen;
+        }
+    }
+}
