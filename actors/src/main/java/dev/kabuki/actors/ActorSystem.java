@@ -96,6 +96,11 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
             }
 
             @Override
+            public ThreadHooks threadHooks(ActorSystem system) {
+                return system.threadHooks;
+            }
+
+            @Override
             public int actorUid(ActorRef<?> ref) {
                 ActorCell<?> cell = ActorCell.cellOf(ref);
                 return cell == null ? 0 : cell.uid;
@@ -136,6 +141,8 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     private final Flavor flavor;
     private final RuntimeTimer timer;
     private final CoreDispatcher core;
+    /** Run on every thread the system makes: marks it as the system's own, then the user's hook. */
+    private final ThreadHooks threadHooks;
     private final ElasticBlockingPool blocking;
     private final Duration shutdownTimeout;
     private volatile boolean closing;
@@ -175,6 +182,7 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
             }
         };
         ThreadHooks hooks = new ThreadHooks(onStart, b.onThreadStop);
+        this.threadHooks = hooks;
         this.timer = b.startPaused ? new ManualTimer()
                 : new TimingWheel(timerThreadFactory(b.threadNamePrefix, hooks));
         try {
@@ -1034,8 +1042,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
         }
 
         /**
-         * Runs on every thread the system starts (workers, blocking threads, the timer), on
-         * that thread, before it does any work. Default: none. A hook that throws is logged.
+         * Runs on every thread the system starts (workers, blocking threads, the timer, and
+         * kabuki-net's selector threads, which run handlers while the workers are idle), on that
+         * thread, before it does any work. Default: none. A hook that throws is logged.
          */
         public Builder onThreadStart(Runnable hook) {
             this.onThreadStart = hook;

@@ -70,7 +70,8 @@ final class IoDriver implements ActorSystem.Extension {
         // (IoLoop's inline hand-off); the current-thread flavour has no workers to wake.
         WorkStealingDispatcher inlineFor = core instanceof WorkStealingDispatcher ws && !NO_INLINE ? ws : null;
         for (int i = 0; i < n; i++) {
-            loops[i] = new IoLoop(system.name() + "-io-" + i, LOOP_READ_BUFFER, inlineFor);
+            loops[i] = new IoLoop(system.name() + "-io-" + i, LOOP_READ_BUFFER, inlineFor,
+                    ActorSystemInternals.threadHooks(system)); // its thread runs actors (inline hand-off)
         }
         for (IoLoop loop : loops) {
             loop.start();

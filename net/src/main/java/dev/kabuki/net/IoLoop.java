@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import dev.kabuki.scheduler.internal.InlineSlot;
 import dev.kabuki.scheduler.internal.IoPoller;
+import dev.kabuki.scheduler.internal.ThreadHooks;
 import dev.kabuki.scheduler.internal.WorkStealingDispatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,6 +120,8 @@ final class IoLoop implements Runnable {
     private Thread thread;
     /** The core dispatcher whose handler activations this loop's thread may run inline; or null. */
     private final WorkStealingDispatcher inlineFor;
+    /** Run on the loop's thread as it starts and ends (the actor system's: it runs actors). */
+    private final ThreadHooks hooks;
     /** The thread's inline slot (dedicated mode with {@link #inlineFor}); loop thread only. */
     private InlineSlot slot;
     /** Whose onReady scheduled each task the slot holds, in the slot's order; loop thread only. */
@@ -137,20 +140,22 @@ final class IoLoop implements Runnable {
     private boolean closedEverything;
 
     IoLoop(String threadName, int readBufferSize) {
-        this(threadName, readBufferSize, false, null);
+        this(threadName, readBufferSize, false, null, ThreadHooks.NONE);
     }
 
     /**
      * A dedicated loop whose thread may run handler activations for {@code inlineFor} itself
-     * (null: never); see the class comment.
+     * (null: never; see the class comment), and runs {@code hooks} as it starts and ends.
      */
-    IoLoop(String threadName, int readBufferSize, WorkStealingDispatcher inlineFor) {
-        this(threadName, readBufferSize, false, inlineFor);
+    IoLoop(String threadName, int readBufferSize, WorkStealingDispatcher inlineFor, ThreadHooks hooks) {
+        this(threadName, readBufferSize, false, inlineFor, hooks);
     }
 
-    private IoLoop(String threadName, int readBufferSize, boolean polled, WorkStealingDispatcher inlineFor) {
+    private IoLoop(String threadName, int readBufferSize, boolean polled, WorkStealingDispatcher inlineFor,
+                   ThreadHooks hooks) {
         this.polled = polled;
         this.inlineFor = inlineFor;
+        this.hooks = hooks;
         this.threadName = threadName;
         this.readBuffer = ByteBuffer.allocateDirect(readBufferSize);
         try {
@@ -162,16 +167,16 @@ final class IoLoop implements Runnable {
 
     /** A loop without a thread, driven by the core workers through {@link #poller()}. */
     static IoLoop workerPolled(String name, int readBufferSize) {
-        return new IoLoop(name, readBufferSize, true, null);
+        return new IoLoop(name, readBufferSize, true, null, ThreadHooks.NONE);
     }
 
     void start() {
         if (inlineFor != null) {
-            InlineSlot.HostThread host = InlineSlot.newHostThread(inlineFor, this, threadName);
+            InlineSlot.HostThread host = InlineSlot.newHostThread(inlineFor, hooks.around(this), threadName);
             slot = host.inlineSlot(); // published to the thread by Thread.start
             thread = host;
         } else {
-            thread = new Thread(this, threadName);
+            thread = new Thread(hooks.around(this), threadName);
         }
         thread.setDaemon(true); // closed by the actor system's shutdown; never keeps a JVM alive by itself
         thread.start();

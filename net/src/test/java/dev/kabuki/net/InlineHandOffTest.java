@@ -128,4 +128,41 @@ class InlineHandOffTest {
             }
         }
     }
+
+    /**
+     * A handler on the selector thread is inside the runtime like one on a worker: the thread ran
+     * the system's thread hooks, and {@code close()} there begins the shutdown and returns
+     * (it would wait for itself otherwise: the shutdown closes this very thread's loop).
+     */
+    @Test
+    void onTheSelectorThreadAHandlerIsInsideTheRuntime() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(IoDriverStressTest.WORKER_POLLED, "dedicated driver only");
+        List<String> hooked = new CopyOnWriteArrayList<>();
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch closeReturned = new java.util.concurrent.CountDownLatch(1);
+        ActorSystem system = ActorSystem.builder().threadNamePrefix("inline3").workerThreads(2).busyWait(Duration.ZERO)
+                .onThreadStart(() -> hooked.add(Thread.currentThread().getName())).build();
+        try {
+            TcpServer server = TcpServer.bind(system, new InetSocketAddress("127.0.0.1", 0), Framing.lines(100),
+                    conn -> (ctx, event) -> {
+                        if (event instanceof TcpEvent.Received<String>(String line) && line.equals("stop")) {
+                            ranOn.add(Thread.currentThread().getName());
+                            system.close();
+                            closeReturned.countDown();
+                        }
+                    });
+            try (Socket s = new Socket("127.0.0.1", server.port())) {
+                awaitWorkersParked(system);
+                s.getOutputStream().write("stop\n".getBytes(StandardCharsets.UTF_8));
+                s.getOutputStream().flush();
+                assertThat(closeReturned.await(30, TimeUnit.SECONDS)).as("close() returned in the handler").isTrue();
+                assertThat(system.whenTerminated().join(Duration.ofSeconds(30)).clean()).isTrue();
+            }
+        } finally {
+            system.close();
+        }
+        assertThat(ranOn).hasSize(1);
+        assertThat(ranOn.get(0)).startsWith("inline3-io-");
+        assertThat(hooked).contains(ranOn.get(0));
+    }
 }

@@ -3,6 +3,7 @@ package dev.kabuki.actors.internal;
 import dev.kabuki.actors.ActorRef;
 import dev.kabuki.actors.ActorSystem;
 import dev.kabuki.scheduler.internal.CoreDispatcher;
+import dev.kabuki.scheduler.internal.ThreadHooks;
 import java.util.Objects;
 
 /**
@@ -15,6 +16,13 @@ public final class ActorSystemInternals {
     /** What {@code ActorSystem} gives this class. */
     public interface Access {
         CoreDispatcher coreDispatcher(ActorSystem system);
+
+        /**
+         * The hooks every thread of the system runs as it starts and ends: they mark the thread
+         * as the system's own (so that {@code close()} from an actor on it does not wait for
+         * itself) and run the user's {@code onThreadStart}/{@code onThreadStop}.
+         */
+        ThreadHooks threadHooks(ActorSystem system);
 
         /** The uid of a local actor's incarnation (never 0), or 0 if {@code ref} is not a local actor. */
         int actorUid(ActorRef<?> ref);
@@ -51,6 +59,11 @@ public final class ActorSystemInternals {
     /** The system's core dispatcher. */
     public static CoreDispatcher coreDispatcher(ActorSystem system) {
         return access.coreDispatcher(system);
+    }
+
+    /** See {@link Access#threadHooks}. */
+    public static ThreadHooks threadHooks(ActorSystem system) {
+        return access.threadHooks(system);
     }
 
     /** See {@link Access#actorUid}. */
