@@ -47,11 +47,11 @@ import org.slf4j.LoggerFactory;
  * The thread is an {@link InlineSlot.HostThread}: while it handles a connection's readiness
  * (reads, decodes, tells the handler) the slot is open, so handler activations made while every
  * core worker is parked are kept, and once the batch of ready keys is handled the thread runs
- * those handlers itself, in order, for at most {@link #INLINE_BATCH_NANOS}, then hands the rest
- * to the workers (see {@link InlineSlot} for the rules). With light handlers (an echo, a
- * parse and a reply) this is a Netty event loop: read, handle and write on one thread, no
- * wake-up; with heavy ones, or a busy pool, it is the hand-off to the workers as before. Each
- * inline run's duration is reported to the channel whose readiness scheduled
+ * those handlers itself, oldest first, for at most {@link #INLINE_BATCH_NANOS} per turn of the
+ * loop; what is left waits for the next turn, which polls the selector without blocking (see
+ * {@link InlineSlot} for the rules). With light handlers (an echo, a parse and a reply) this is
+ * a Netty event loop: read, handle and write on one thread, no wake-up; with a busy pool it is
+ * the hand-off to the workers as before. Each inline run's duration is reported to the channel whose readiness scheduled
  * it ({@link Selectable#ranInline}); a connection whose handler was slow there (longer than
  * {@link #INLINE_SLOW_NANOS}) stops offering it for a while, so that a slow or blocking handler
  * delays the loop's other connections rarely.
@@ -99,8 +99,8 @@ final class IoLoop implements Runnable {
     /** An inline run longer than this (1 ms) is reported as slow to the channel that scheduled it. */
     static final long INLINE_SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /**
-     * How long one batch's inline runs may take (1 ms) before the rest of the batch's
-     * activations go to the core workers: light handlers run here, heavy ones in parallel.
+     * How long the inline runs of one turn of the loop may take (1 ms) before it reads its
+     * connections again; the activations left wait for the next turn.
      */
     static final long INLINE_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -124,8 +124,6 @@ final class IoLoop implements Runnable {
     private final ThreadHooks hooks;
     /** The thread's inline slot (dedicated mode with {@link #inlineFor}); loop thread only. */
     private InlineSlot slot;
-    /** Whose onReady scheduled each task the slot holds, in the slot's order; loop thread only. */
-    private final Selectable[] heldFor = new Selectable[InlineSlot.CAPACITY];
     private long nextSweep;
     /** Worker-polled mode: the lock {@link #tryLock} takes; false in the dedicated mode. */
     private final boolean polled;
@@ -234,8 +232,8 @@ final class IoLoop implements Runnable {
             while (!closing) {
                 runTasks();
                 long timeoutMs = swept.isEmpty() ? 0 : Math.max(1, (nextSweep - System.nanoTime()) / 1_000_000);
-                if (!tasks.isEmpty()) {
-                    selector.selectNow(ready::add);
+                if (!tasks.isEmpty() || slot != null && slot.holdsTask()) {
+                    selector.selectNow(ready::add); // never block with work at hand (InlineSlot's rule)
                 } else {
                     selector.select(ready::add, timeoutMs);
                 }
@@ -257,15 +255,13 @@ final class IoLoop implements Runnable {
     private void afterSelect() {
         Thread.interrupted(); // an interrupt makes every select return at once: never let it spin
         InlineSlot inline = slot;
-        int heldCount = 0;
         for (int i = 0; i < ready.size(); i++) {
             SelectionKey key = ready.get(i);
             if (key.isValid()) {
                 Selectable s = (Selectable) key.attachment();
                 boolean open = inline != null && s.mayRunInline();
-                long kept = open ? inline.kept() : 0;
                 if (open) {
-                    inline.open();
+                    inline.open(s); // what this channel schedules is kept with it as the tag
                 }
                 try {
                     s.onReady(key, key.readyOps());
@@ -274,16 +270,13 @@ final class IoLoop implements Runnable {
                 } finally {
                     if (open) {
                         inline.close();
-                        for (long k = inline.kept(); k > kept; k--) { // one per task kept, in the slot's order
-                            heldFor[heldCount++] = s;
-                        }
                     }
                 }
             }
         }
         ready.clear();
-        if (heldCount > 0) {
-            runInline(inline, heldCount);
+        if (inline != null && inline.holdsTask()) {
+            runInline(inline);
         }
         long now = System.nanoTime();
         if (!swept.isEmpty() && now - nextSweep >= 0) {
@@ -297,28 +290,21 @@ final class IoLoop implements Runnable {
     }
 
     /**
-     * Runs the handler activations the slot kept in this batch, in order, until they have taken
-     * {@link #INLINE_BATCH_NANOS}; hands the rest to the core workers. Before the next select, as
-     * {@link InlineSlot} requires: nobody else can run a held task.
+     * Runs the handler activations the slot holds, oldest first, until they have taken
+     * {@link #INLINE_BATCH_NANOS} (at least one runs); what is left stays held for the next turn,
+     * whose select does not block while the slot holds anything ({@link #run}), so that the
+     * loop reads its connections at least every {@code INLINE_BATCH_NANOS} and no worker is
+     * woken for light handlers.
      */
-    private void runInline(InlineSlot inline, int heldCount) {
+    private void runInline(InlineSlot inline) {
         long start = System.nanoTime();
-        int i = 0;
-        try {
-            for (; i < heldCount && inline.holdsTask(); i++) {
-                if (i > 0 && System.nanoTime() - start > INLINE_BATCH_NANOS) {
-                    inline.handOffRest();
-                    break;
-                }
-                long took = inline.runNext();
-                heldFor[i].ranInline(took, took > INLINE_SLOW_NANOS);
+        do {
+            Object tag = inline.runNext();
+            long took = inline.lastRunNanos();
+            if (tag != null) {
+                ((Selectable) tag).ranInline(took, took > INLINE_SLOW_NANOS);
             }
-        } finally {
-            if (inline.holdsTask()) { // a report threw: the rest still runs, on the workers
-                inline.handOffRest();
-            }
-            java.util.Arrays.fill(heldFor, 0, heldCount, null);
-        }
+        } while (inline.holdsTask() && System.nanoTime() - start < INLINE_BATCH_NANOS);
     }
 
     // ------------------------------------------------------------------ worker-polled mode

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -30,9 +31,17 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class InlineHandOffTest {
     /** Echoes each line, after spinning for the number of milliseconds the line starts with, if any. */
-    record Echo(TcpConnection<String> conn, List<String> threads) implements Actor<TcpEvent<String>> {
+    record Echo(TcpConnection<String> conn, List<String> threads, CountDownLatch connected)
+            implements Actor<TcpEvent<String>> {
+        Echo(TcpConnection<String> conn, List<String> threads) {
+            this(conn, threads, new CountDownLatch(1));
+        }
+
         @Override
         public void receive(ActorContext<TcpEvent<String>> ctx, TcpEvent<String> event) {
+            if (event instanceof TcpEvent.Connected<String>) {
+                connected.countDown();
+            }
             if (event instanceof TcpEvent.Received<String>(String line)) {
                 threads.add(Thread.currentThread().getName());
                 if (line.startsWith("spin ")) {
@@ -92,10 +101,16 @@ class InlineHandOffTest {
         List<String> slowThreads = new CopyOnWriteArrayList<>();
         List<String> fastThreads = new CopyOnWriteArrayList<>();
         AtomicInteger accepted = new AtomicInteger();
+        CountDownLatch slowConnected = new CountDownLatch(1);
+        CountDownLatch fastConnected = new CountDownLatch(1);
         try (ActorSystem system = system("inline2")) {
             TcpServer server = TcpServer.bind(system, new InetSocketAddress("127.0.0.1", 0), Framing.lines(100),
-                    conn -> new Echo(conn, accepted.getAndIncrement() == 0 ? slowThreads : fastThreads));
+                    conn -> accepted.getAndIncrement() == 0 ? new Echo(conn, slowThreads, slowConnected)
+                            : new Echo(conn, fastThreads, fastConnected));
             try (Socket s = new Socket("127.0.0.1", server.port())) {
+                // The handler's Connected goes to the workers (it is not a read): let that be
+                // done, so that the first message finds the workers parked again.
+                assertThat(slowConnected.await(30, TimeUnit.SECONDS)).isTrue();
                 OutputStream out = s.getOutputStream();
                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
                 // Each message is sent to an idle pool, so each would run inline but for the
@@ -118,6 +133,7 @@ class InlineHandOffTest {
                 try (Socket fast = new Socket("127.0.0.1", server.port())) {
                     OutputStream fout = fast.getOutputStream();
                     BufferedReader fin = new BufferedReader(new InputStreamReader(fast.getInputStream(), StandardCharsets.UTF_8));
+                    assertThat(fastConnected.await(30, TimeUnit.SECONDS)).isTrue();
                     awaitWorkersParked(system);
                     fout.write("quick\n".getBytes(StandardCharsets.UTF_8));
                     fout.flush();
@@ -139,12 +155,16 @@ class InlineHandOffTest {
         org.junit.jupiter.api.Assumptions.assumeFalse(IoDriverStressTest.WORKER_POLLED, "dedicated driver only");
         List<String> hooked = new CopyOnWriteArrayList<>();
         List<String> ranOn = new CopyOnWriteArrayList<>();
-        java.util.concurrent.CountDownLatch closeReturned = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch closeReturned = new CountDownLatch(1);
+        CountDownLatch connected = new CountDownLatch(1);
         ActorSystem system = ActorSystem.builder().threadNamePrefix("inline3").workerThreads(2).busyWait(Duration.ZERO)
                 .onThreadStart(() -> hooked.add(Thread.currentThread().getName())).build();
         try {
             TcpServer server = TcpServer.bind(system, new InetSocketAddress("127.0.0.1", 0), Framing.lines(100),
                     conn -> (ctx, event) -> {
+                        if (event instanceof TcpEvent.Connected<String>) {
+                            connected.countDown();
+                        }
                         if (event instanceof TcpEvent.Received<String>(String line) && line.equals("stop")) {
                             ranOn.add(Thread.currentThread().getName());
                             system.close();
@@ -152,6 +172,7 @@ class InlineHandOffTest {
                         }
                     });
             try (Socket s = new Socket("127.0.0.1", server.port())) {
+                assertThat(connected.await(30, TimeUnit.SECONDS)).isTrue();
                 awaitWorkersParked(system);
                 s.getOutputStream().write("stop\n".getBytes(StandardCharsets.UTF_8));
                 s.getOutputStream().flush();

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Rules</h2>
  * <ul>
- *   <li>Only while {@linkplain #open() open}: the host opens the slot around the code whose
+ *   <li>Only while {@linkplain #open(Object) open}: the host opens the slot around the code whose
  *       scheduling it is willing to run (a connection's reads) and {@linkplain #close() closes}
  *       it after; a task scheduled while closed goes to the pool as usual.</li>
  *   <li>Only when handing over would wake a worker: no worker is searching and at least one is
@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  *   <li>At most {@link #CAPACITY} tasks; more go to the pool.</li>
  *   <li>{@link #runNext()} runs the oldest held task with the slot closed, so whatever it
  *       schedules (its own next turn, tells to other actors) goes to the pool;
- *       {@link #handOffRest()} gives the pool what the host decides not to run (kabuki-net runs
- *       a batch's tasks for at most 1 ms, then hands the rest over: light handlers run on the
- *       selector thread, heavy ones in parallel on the workers).</li>
+ *       {@link #handOffRest()} gives the pool what the host will not run (kabuki-net, when its
+ *       loop closes). A host may keep held tasks across its non-blocking steps: kabuki-net runs
+ *       them for at most 1 ms per turn of its loop and polls its selector without blocking
+ *       while some remain.</li>
  * </ul>
  *
  * <h2>Invariant and threads</h2>
@@ -33,15 +34,14 @@ import org.slf4j.LoggerFactory;
  * {@code open} are that thread's alone (plain fields). A task put in the slot is therefore taken
  * exactly once: by {@link #runNext()}, which runs it (or abandons it if the pool has shut down),
  * or by {@link #handOffRest()}, which queues it on the pool. The host must empty the slot (run
- * or hand off every held task) before it blocks (before its next select): a held task is
+ * or hand off every held task) before it blocks (before a blocking select): a held task is
  * invisible to the pool, so nobody else would run it. No other thread needs to see the slot, so
  * there is no memory-ordering question: the pool's idle state is read as a hint only
  * ({@code wouldWake} is one volatile read), and a stale answer changes where a task runs, never
  * whether it runs.
  *
  * <p>Cost to the host: a slow task run here delays the host's other work (a selector's other
- * connections) by its run. The host bounds that with what {@link #runNext()} returns (the run's
- * duration): kabuki-net stops running a connection's handler inline for a while after it was
+ * connections) by its run. The host bounds that with {@link #lastRunNanos()} (the run's duration): kabuki-net stops running a connection's handler inline for a while after it was
  * slow there.
  */
 public final class InlineSlot {
@@ -51,10 +51,15 @@ public final class InlineSlot {
 
     private final WorkStealingDispatcher dispatcher;
     private boolean open;
-    /** Held tasks, in the order kept: {@code held[next..count)} wait; the rest are null. */
+    /** Held tasks, a ring in the order kept: {@code size} of them from {@code head}; the rest null. */
     private final Task[] held = new Task[CAPACITY];
-    private int count;
-    private int next;
+    /** The host's tag of each held task ({@link #open(Object)}), at the same index. */
+    private final Object[] tags = new Object[CAPACITY];
+    private int head;
+    private int size;
+    /** The tag tasks kept now get. */
+    private Object tag;
+    private long lastRunNanos;
     /** How many tasks the slot has kept, ever; lets the host tell which of its calls kept one. */
     private long kept;
 
@@ -86,14 +91,19 @@ public final class InlineSlot {
         }
     }
 
-    /** Lets the tasks this thread schedules from now on be kept here (see the class rules). */
-    public void open() {
+    /**
+     * Lets the tasks this thread schedules from now on be kept here (see the class rules), each
+     * with {@code tag} (the host's note of whose they are, handed back by {@link #runNext()}).
+     */
+    public void open(Object tag) {
+        this.tag = tag;
         open = true;
     }
 
     /** Hands the tasks this thread schedules from now on to the pool; a held task stays held. */
     public void close() {
         open = false;
+        tag = null;
     }
 
     /** How many tasks this slot has kept so far: it changes across a call that kept one. */
@@ -103,7 +113,7 @@ public final class InlineSlot {
 
     /** Whether a task waits in the slot for {@link #runNext()} or {@link #handOffRest()}. */
     public boolean holdsTask() {
-        return next < count;
+        return size > 0;
     }
 
     /**
@@ -114,34 +124,37 @@ public final class InlineSlot {
      * kept, the task it displaced, or null
      */
     Task offer(WorkStealingDispatcher d, Task task) {
-        if (!open || count == CAPACITY || d != dispatcher || !d.idle.wouldWake()) {
+        if (!open || size == CAPACITY || d != dispatcher || !d.idle.wouldWake()) {
             return task;
         }
-        held[count++] = task;
+        int i = (head + size++) % CAPACITY;
+        held[i] = task;
+        tags[i] = tag;
         kept++;
         return null;
     }
 
     /**
      * Runs the oldest held task with the slot closed; abandons it instead if the pool has shut
-     * down. The task runs to its own end: this does not block otherwise.
+     * down. The task runs to its own end: this does not block otherwise. Its duration is then
+     * {@link #lastRunNanos()}.
      *
-     * @return how long the run took in nanoseconds ({@link System#nanoTime()}); 0 if nothing
-     * was held or the task was abandoned
+     * @return the tag the task was kept with ({@link #open(Object)}); null if nothing was held
      */
-    public long runNext() {
-        if (next >= count) {
-            next = count = 0;
-            return 0;
+    public Object runNext() {
+        lastRunNanos = 0;
+        if (size == 0) {
+            return null;
         }
-        Task task = held[next];
-        held[next++] = null;
-        if (next == count) {
-            next = count = 0;
-        }
+        Task task = held[head];
+        Object taskTag = tags[head];
+        held[head] = null;
+        tags[head] = null;
+        head = (head + 1) % CAPACITY;
+        size--;
         if (dispatcher.terminated) {
             dispatcher.abandon(task, dispatcher.abandonedAtShutdown());
-            return 0;
+            return taskTag;
         }
         boolean wasOpen = open;
         open = false;
@@ -154,7 +167,13 @@ public final class InlineSlot {
             open = wasOpen;
             Thread.interrupted(); // an interrupt meant for the task must not hit the host's select
         }
-        return System.nanoTime() - start;
+        lastRunNanos = System.nanoTime() - start;
+        return taskTag;
+    }
+
+    /** How long the task {@link #runNext()} ran last took, in nanoseconds; 0 if it ran none. */
+    public long lastRunNanos() {
+        return lastRunNanos;
     }
 
     /** Hands every held task to the pool (which wakes a worker for them), in order. */
@@ -162,13 +181,16 @@ public final class InlineSlot {
         boolean wasOpen = open;
         open = false;
         try {
-            while (next < count) {
-                Task task = held[next];
-                held[next++] = null;
+            while (size > 0) {
+                Task task = held[head];
+                held[head] = null;
+                tags[head] = null;
+                head = (head + 1) % CAPACITY;
+                size--;
                 dispatcher.execute(task);
             }
         } finally {
-            next = count = 0;
+            head = 0;
             open = wasOpen;
         }
     }

@@ -102,16 +102,18 @@ class InlineSlotTest {
         CountDownLatch done = new CountDownLatch(2);
         Throwable failure = onHost(d, slot -> {
             awaitAllParked(d);
-            slot.open();
+            slot.open("first");
             d.execute(recording(inline, done));
             slot.close();
             assertThat(slot.holdsTask()).isTrue();
             assertThat(slot.kept()).isEqualTo(1);
             assertThat(d.idle.parkedCount()).as("no worker was woken for the kept task").isEqualTo(2);
             d.execute(recording(closed, done)); // slot closed: the pool takes it
-            assertThat(slot.runNext()).isPositive();
+            assertThat(slot.runNext()).isEqualTo("first");
+            assertThat(slot.lastRunNanos()).isPositive();
             assertThat(slot.holdsTask()).isFalse();
-            assertThat(slot.runNext()).isZero();
+            assertThat(slot.runNext()).isNull();
+            assertThat(slot.lastRunNanos()).isZero();
         });
         assertThat(failure).isNull();
         assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
@@ -134,7 +136,7 @@ class InlineSlotTest {
         AtomicReference<String> ranOn = new AtomicReference<>();
         CountDownLatch done = new CountDownLatch(1);
         Throwable failure = onHost(d, slot -> {
-            slot.open();
+            slot.open("busy");
             d.execute(recording(ranOn, done));
             slot.close();
             assertThat(slot.holdsTask()).as("no worker parked: nothing to save by keeping it").isFalse();
@@ -154,7 +156,7 @@ class InlineSlotTest {
         CountDownLatch done = new CountDownLatch(n);
         Throwable failure = onHost(d, slot -> {
             awaitAllParked(d);
-            slot.open();
+            slot.open("batch");
             for (int i = 0; i < n; i++) {
                 int id = i;
                 d.execute(new Task() {
@@ -175,7 +177,7 @@ class InlineSlotTest {
             }
             slot.close();
             assertThat(slot.kept()).isEqualTo(InlineSlot.CAPACITY);
-            assertThat(slot.runNext()).isPositive(); // the oldest, here
+            assertThat(slot.runNext()).isEqualTo("batch"); // the oldest, here
             slot.handOffRest();
             assertThat(slot.holdsTask()).isFalse();
         });
@@ -194,12 +196,13 @@ class InlineSlotTest {
         CountDownLatch done = new CountDownLatch(1);
         Throwable failure = onHost(d, slot -> {
             awaitAllParked(d);
-            slot.open();
+            slot.open("doomed");
             d.execute(recording(outcome, done));
             slot.close();
             assertThat(slot.holdsTask()).isTrue();
             d.shutdown(Duration.ofSeconds(10));
-            assertThat(slot.runNext()).isZero();
+            assertThat(slot.runNext()).isEqualTo("doomed"); // abandoned: its tag, no run
+            assertThat(slot.lastRunNanos()).isZero();
         });
         assertThat(failure).isNull();
         assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
@@ -252,14 +255,28 @@ class InlineSlotTest {
                             }
                         }));
                     }
-                    slot.open();
-                    for (int i = 0; i < batch; i++) {
+                    // Two batches, each task under its batch's tag: part of the first runs here
+                    // before the second is kept behind the rest of it (as tasks held across a
+                    // loop's turns are); then all run here, or (every 4th round) part runs and
+                    // the rest is handed off.
+                    for (int i = 0; i < batch / 2; i++) {
+                        slot.open("a");
                         d.execute(counted(d, runs, base + 2 * i, done, onHost));
+                        slot.close();
                     }
-                    slot.close();
-                    int ranHere = 0;
-                    while (slot.holdsTask() && ranHere++ < batch / 2) {
-                        slot.runNext();
+                    for (int ran = 0; ran < batch / 6 && slot.holdsTask(); ran++) {
+                        assertThat(slot.runNext()).isEqualTo("a");
+                    }
+                    for (int i = batch / 2; i < batch; i++) {
+                        slot.open("b");
+                        d.execute(counted(d, runs, base + 2 * i, done, onHost));
+                        slot.close();
+                    }
+                    boolean seenB = false;
+                    for (int ran = 0; slot.holdsTask() && (round % 4 != 3 || ran < batch / 4); ran++) {
+                        Object tag = slot.runNext();
+                        assertThat(tag).as("FIFO: no 'a' after a 'b'").isNotEqualTo(seenB ? "a" : null);
+                        seenB |= "b".equals(tag);
                     }
                     slot.handOffRest();
                     CompletableFuture.allOf(injectors.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
