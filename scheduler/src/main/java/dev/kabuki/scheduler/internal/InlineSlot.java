@@ -146,12 +146,8 @@ public final class InlineSlot {
         if (size == 0) {
             return null;
         }
-        Task task = held[head];
         Object taskTag = tags[head];
-        held[head] = null;
-        tags[head] = null;
-        head = (head + 1) % CAPACITY;
-        size--;
+        Task task = pop();
         if (dispatcher.terminated) {
             dispatcher.abandon(task, dispatcher.abandonedAtShutdown());
             return taskTag;
@@ -171,6 +167,16 @@ public final class InlineSlot {
         return taskTag;
     }
 
+    /** Takes the oldest held task out of the ring; the slot must hold one. */
+    private Task pop() {
+        Task task = held[head];
+        held[head] = null;
+        tags[head] = null;
+        head = (head + 1) % CAPACITY;
+        size--;
+        return task;
+    }
+
     /** How long the task {@link #runNext()} ran last took, in nanoseconds; 0 if it ran none. */
     public long lastRunNanos() {
         return lastRunNanos;
@@ -182,12 +188,7 @@ public final class InlineSlot {
         open = false;
         try {
             while (size > 0) {
-                Task task = held[head];
-                held[head] = null;
-                tags[head] = null;
-                head = (head + 1) % CAPACITY;
-                size--;
-                dispatcher.execute(task);
+                dispatcher.execute(pop());
             }
         } finally {
             head = 0;
