@@ -52,13 +52,10 @@ final class IdleWorkers {
 
     /**
      * Whether new work would wake a parked worker now: none is searching and one is parked. One
-     * volatile read; a hint for {@link InlineSlot}, stale as soon as it is read.
+     * volatile read, stale as soon as it is read: {@link #workerToNotify()} checks it again under
+     * the lock; {@link InlineSlot} takes it as a hint.
      */
-    boolean wouldWake() {
-        return shouldWake();
-    }
-
-    private boolean shouldWake() {
+    boolean shouldWake() {
         int s = state.get();
         return (s & SEARCHING_MASK) == 0 && (s >>> 16) < numWorkers;
     }

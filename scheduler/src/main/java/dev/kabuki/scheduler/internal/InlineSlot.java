@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  *       scheduling it is willing to run (a connection's reads) and {@linkplain #close() closes}
  *       it after; a task scheduled while closed goes to the pool as usual.</li>
  *   <li>Only when handing over would wake a worker: no worker is searching and at least one is
- *       parked ({@link IdleWorkers#wouldWake()}). A task scheduled while a worker searches or
+ *       parked ({@link IdleWorkers#shouldWake()}). A task scheduled while a worker searches or
  *       every worker runs goes to the pool, which then needs no wake-up.</li>
  *   <li>At most {@link #CAPACITY} tasks; more go to the pool.</li>
  *   <li>{@link #runNext()} runs the oldest held task with the slot closed, so whatever it
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * or hand off every held task) before it blocks (before a blocking select): a held task is
  * invisible to the pool, so nobody else would run it. No other thread needs to see the slot, so
  * there is no memory-ordering question: the pool's idle state is read as a hint only
- * ({@code wouldWake} is one volatile read), and a stale answer changes where a task runs, never
+ * ({@code shouldWake} is one volatile read), and a stale answer changes where a task runs, never
  * whether it runs.
  *
  * <p>Cost to the host: a slow task run here delays the host's other work (a selector's other
@@ -60,8 +60,6 @@ public final class InlineSlot {
     /** The tag tasks kept now get. */
     private Object tag;
     private long lastRunNanos;
-    /** How many tasks the slot has kept, ever; lets the host tell which of its calls kept one. */
-    private long kept;
 
     private InlineSlot(WorkStealingDispatcher dispatcher) {
         this.dispatcher = dispatcher;
@@ -106,11 +104,6 @@ public final class InlineSlot {
         tag = null;
     }
 
-    /** How many tasks this slot has kept so far: it changes across a call that kept one. */
-    public long kept() {
-        return kept;
-    }
-
     /** Whether a task waits in the slot for {@link #runNext()} or {@link #handOffRest()}. */
     public boolean holdsTask() {
         return size > 0;
@@ -118,20 +111,18 @@ public final class InlineSlot {
 
     /**
      * Called by {@code dispatcher.execute} on the host thread: keeps {@code task} if the slot is
-     * open for this dispatcher and the pool would need waking for it.
+     * open for this dispatcher, not full, and the pool would need waking for it.
      *
-     * @return the task the caller must queue on the pool: {@code task} itself if it was not
-     * kept, the task it displaced, or null
+     * @return whether it was kept; if not, the caller queues it on the pool
      */
-    Task offer(WorkStealingDispatcher d, Task task) {
-        if (!open || size == CAPACITY || d != dispatcher || !d.idle.wouldWake()) {
-            return task;
+    boolean tryKeep(WorkStealingDispatcher d, Task task) {
+        if (!open || size == CAPACITY || d != dispatcher || !d.idle.shouldWake()) {
+            return false;
         }
         int i = (head + size++) % CAPACITY;
         held[i] = task;
         tags[i] = tag;
-        kept++;
-        return null;
+        return true;
     }
 
     /**

@@ -123,10 +123,10 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             abandon(task, abandonedAtShutdown());
             return;
         }
-        Thread me = Thread.currentThread();
-        if (me instanceof WorkerThread wt && wt.worker.dispatcher == this) {
-            wt.worker.scheduleLocal(task);
-        } else if (me instanceof InlineSlot.HostThread host && (task = host.inlineSlot().offer(this, task)) == null) {
+        Worker own = callingWorker();
+        if (own != null) {
+            own.scheduleLocal(task);
+        } else if (Thread.currentThread() instanceof InlineSlot.HostThread host && host.inlineSlot().tryKeep(this, task)) {
             return; // kept by the host thread, which runs it itself (InlineSlot): no worker to wake
         } else {
             inject.push(task);
