@@ -221,6 +221,14 @@ public final class TcpServer implements AutoCloseable {
             IoDriver.closeQuietly(ch);
             return;
         }
+        if (driver.system().isShutdown()) {
+            // The listening socket closes with the I/O driver, after the actors have stopped:
+            // until then a connection cannot get a handler. Refused quietly, counted.
+            counters.rejected.increment();
+            LOG.debug("{}: connection from {} rejected: the actor system is shutting down", label, remoteOf(ch));
+            IoDriver.closeQuietly(ch);
+            return;
+        }
         if (admitted.incrementAndGet() > options.maxConnections()) {
             admitted.decrementAndGet();
             counters.rejected.increment();
@@ -237,7 +245,12 @@ public final class TcpServer implements AutoCloseable {
         driver.startConnection(ch, (Codec) codec, options, owner, spawner, conn -> { },
                 failure -> {
                     admitted.decrementAndGet();
-                    LOG.warn("{}: could not start a connection: {}", label, failure.toString());
+                    if (driver.system().isShutdown()) { // raced with the shutdown's start: as above
+                        counters.rejected.increment();
+                        LOG.debug("{}: a connection was refused: the actor system is shutting down", label);
+                    } else {
+                        LOG.warn("{}: could not start a connection: {}", label, failure.toString());
+                    }
                 });
     }
 

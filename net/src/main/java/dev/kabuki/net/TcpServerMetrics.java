@@ -9,7 +9,8 @@ import java.util.Map;
  * @param open           connections open now
  * @param accepted       connections accepted and handed to a handler
  * @param rejected       connections accepted and closed at once because
- *                       {@link TcpOptions#maxConnections()} were open
+ *                       {@link TcpOptions#maxConnections()} were open, or because the actor
+ *                       system was shutting down (its handlers could not start)
  * @param bytesIn        bytes read from sockets
  * @param bytesOut       bytes written to sockets
  * @param framesIn       frames decoded and delivered to handlers

@@ -71,6 +71,43 @@ class TcpLifecycleTest {
         }
     }
 
+    /**
+     * While the system shuts down (its actors stopping, the listening socket still open until the
+     * I/O driver closes) a new connection cannot get a handler: it is closed at once and counted
+     * as rejected, not logged as a failure per connection.
+     */
+    @Test
+    void aConnectionArrivingDuringTheShutdownIsClosedAndCountedAsRejected() throws Exception {
+        CountDownLatch stopping = new CountDownLatch(1);
+        CountDownLatch letStop = new CountDownLatch(1);
+        ActorSystem system = ActorSystem.builder().threadNamePrefix("late-conn").build();
+        TcpServer server = TcpServer.bind(system, ANY, Framing.lines(64), conn -> (ctx, event) -> { });
+        // An actor whose onStop waits (on the blocking pool) holds the shutdown in its first step.
+        system.spawnActor("slow-stop", () -> new Actor<String>() {
+            @Override
+            public void receive(ActorContext<String> ctx, String message) {
+            }
+
+            @Override
+            public void onStop(ActorContext<String> ctx) throws InterruptedException {
+                stopping.countDown();
+                letStop.await(30, TimeUnit.SECONDS);
+            }
+        }, dev.kabuki.actors.ActorOptions.defaults().runOnBlockingDispatcher());
+        JoinHandle<dev.kabuki.actors.ShutdownReport> shutdown = system.terminate();
+        try {
+            assertThat(stopping.await(30, TimeUnit.SECONDS)).isTrue();
+            try (LineClient late = new LineClient(server.port())) {
+                assertThat(late.readLine()).as("the late connection is closed at once").isNull();
+            }
+            assertThat(server.metrics().rejected()).isEqualTo(1);
+            assertThat(server.metrics().accepted()).isZero();
+        } finally {
+            letStop.countDown();
+        }
+        assertThat(shutdown.join(Duration.ofSeconds(30)).clean()).isTrue();
+    }
+
     @Test
     void aSystemThatNeverOpensASocketStartsNoIoThread() {
         try (ActorSystem system = ActorSystem.builder().threadNamePrefix("no-io").build()) {
