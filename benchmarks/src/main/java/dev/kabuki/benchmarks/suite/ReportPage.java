@@ -46,7 +46,7 @@ final class ReportPage {
 
                 ```sh
                 benchmarks/run                 # every workload, 5 rounds, WORKLOADS.md sizes; writes this page
-                benchmarks/run --quick         # the same in under 10 minutes on 2 cores, build included (smaller sizes, 2 rounds)
+                benchmarks/run --quick         # W1-W9 in under 10 minutes on 2 cores, build included (smaller sizes, 2 rounds; add R for the remote ones)
                 benchmarks/run W1 W5 W9        # some workloads
                 benchmarks/run R               # the remote workloads: R1, R2, Ridle
                 benchmarks/run --smoke         # tiny sizes, one round, report in benchmarks/target only (CI)
