@@ -261,6 +261,9 @@ class ChatServerTest {
                 }
                 rounds++;
             }
+            // The metric counts the close before the room hears of it; the room broadcasts the departure
+            // before it reports it, so waiting for the report puts that line ahead of every "end" below.
+            ChatRoom.Departure d = nextDeparture();
             for (int i = 0; i < fastCount; i++) {
                 fast.get(i).send("end");
                 sent.get(i).add("end");
@@ -270,7 +273,6 @@ class ChatServerTest {
             }
 
             // The slow member, and only it, was closed for overflow, having had at most the limit queued.
-            ChatRoom.Departure d = nextDeparture();
             assertThat(d.name()).isEqualTo(slowName);
             assertThat(d.reason().kind()).isEqualTo(CloseReason.Kind.OUTBOUND_OVERFLOW);
             assertThat(d.peer().getPort()).isEqualTo(slow.getLocalPort());
