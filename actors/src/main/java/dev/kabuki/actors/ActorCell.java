@@ -51,9 +51,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Who writes what</h2>
  * The actor-side fields ({@code actor}, {@code children}, {@code stopping}, {@code suspended},
  * the stash, {@code watching} (keyed by the watched cell, or by the {@link WatchableRef} of a
- * watched remote actor), the restart counters) are touched only by the thread holding the
- * mailbox token (see {@link Mailbox}), so they need no synchronization. {@code terminated},
- * {@code pendingAsks}, {@code watchers} and {@code timers} are read by other threads: volatile or
+ * watched remote actor), {@code pendingAsks}, the restart counters) are touched only by the
+ * thread holding the mailbox token (see {@link Mailbox}), so they need no synchronization.
+ * {@code terminated}, {@code watchers} and {@code timers} are read by other threads: volatile or
  * concurrent.
  */
 final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsumer<M> {
@@ -71,8 +71,8 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     private final ActorOptions options;
     private final Mailbox<M> mailbox;
 
-    /** Asks waiting for a reply from this actor; allocated on first use. */
-    private volatile PendingAsks pendingAsks;
+    /** Asks this actor has handled and left unanswered; first use. Token holder only. */
+    private PendingAsks pendingAsks;
     /** Actors watching this one (their notifications); allocated on first use. */
     private volatile Set<Runnable> watchers;
     /** Timers to self, cancelled at stop and at restart; allocated on first use. */
@@ -236,9 +236,12 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     }
 
     /**
-     * Builds the request, arms the timeout (on the asker's {@code deadlines} when given and it
-     * takes it, else on the shared timer), registers the ask and sends the request.
+     * Builds the request, arms the timeout (on the asking actor's {@code deadlines} when given,
+     * else on the asking thread's {@link ThreadAskDeadlines}; on the shared timer if that one
+     * has no lane left for it), and sends the request with the ask (see
+     * {@link PendingAsks}): a target that has stopped, or stops before handling it, fails it.
      */
+    @SuppressWarnings("unchecked")
     private <R> JoinHandle<R> sendAsk(AskReplyRef<R> ask, Function<ActorRef<R>, ? extends M> request,
                                       Duration timeout, AskDeadlines deadlines) {
         PromiseHandle<R> promise = ask;
@@ -247,7 +250,8 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         ask.message = message;
         boolean kept;
         try {
-            kept = deadlines != null && deadlines.add(ask, timeout);
+            kept = deadlines != null ? deadlines.add(ask, timeout)
+                    : system.threadAskDeadlines().add(ask, timeout);
         } catch (RejectedExecutionException shutDown) {
             ask.abandon(shutDown); // the timer is shut: fail the ask as the timer would have
             return promise;
@@ -259,14 +263,16 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
                 return promise; // the timer is shut: it abandoned the ask, which failed the promise
             }
         }
-        addPendingAsk(ask); // publishes message and timer to whoever fails the ask on a stop
-        Mailbox.Offer result = mailbox.offer(message);
+        // The append publishes message and timer to whoever completes the ask on the target's side.
+        Mailbox.Offer result = mailbox.offer((M) new InternalMessage.Asked(ask));
         if (result != Mailbox.Offer.DELIVERED) {
             notDelivered(message, result, false);
         }
-        if (result == Mailbox.Offer.FULL) {
+        if (result == Mailbox.Offer.CLOSED) {
+            failTerminated(ask);
+        } else if (result == Mailbox.Offer.FULL) {
             // Full, under either policy (DROP has also sent it to dead letters): fail now
-            // rather than wait out the timeout. A stopped target fails its pending asks itself.
+            // rather than wait out the timeout.
             promise.fail(new MailboxFullException("the " + ask.describe() + " failed: mailbox of "
                     + path() + " is full (capacity " + options.mailboxCapacity() + ")"));
         }
@@ -758,11 +764,42 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         }
     }
 
+    /**
+     * An ask's request: received like any message; if that throws, the ask fails with the
+     * actor's exception, and if it returns with the ask unanswered, the actor keeps the ask to
+     * fail it should it stop first.
+     */
+    @SuppressWarnings("unchecked")
+    private void receiveAsk(AskReplyRef<?> ask) {
+        M message = (M) ask.message;
+        ReceiveTimeout rt = receiveTimeout;
+        if (rt != null) {
+            rt.lastActivityNanos = system.nanoTime();
+        }
+        try {
+            actor.receive(this, message);
+        } catch (Throwable t) {
+            try {
+                handleFailure(t, message);
+            } finally {
+                ask.fail(t);
+            }
+            return;
+        }
+        if (!ask.isFinished()) {
+            keepPending(ask);
+        }
+    }
+
     /** A piped outcome or a keyed timer: unwrapped here, on the actor's thread. */
     @SuppressWarnings("unchecked")
     private void invokeInternal(InternalMessage internal) {
         M message;
         switch (internal) {
+            case InternalMessage.Asked asked -> {
+                receiveAsk(asked.ask);
+                return;
+            }
             case InternalMessage.Piped<?, ?> piped -> {
                 try {
                     message = Objects.requireNonNull((M) piped.map(), "the pipeToSelf mapper returned null");
@@ -820,7 +857,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     public void beforeIdle() {
         PendingAsks asks = pendingAsks;
         if (asks != null) {
-            asks.sweepIfDue(); // an actor that asked a lot must drop completed asks
+            asks.sweepIfDue(); // an actor that leaves many asks unanswered must drop completed ones
         }
     }
 
@@ -854,8 +891,18 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         terminateQuietly(reason);
     }
 
+    /**
+     * A message this actor will not handle. An ask's request the stopped actor's mailbox drains
+     * (any thread: a sender that raced the close may drain) is published unwrapped, and its ask
+     * fails at once.
+     */
     @Override
     public void deadLetter(Object message, String reason) {
+        if (message instanceof InternalMessage.Asked asked) {
+            system.deadLetters().publish(asked.ask.message, path(), reason);
+            failTerminated(asked.ask);
+            return;
+        }
         system.deadLetters().publish(message, path(), reason);
     }
 
@@ -1068,7 +1115,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         if (terminated) {
             return;
         }
-        terminated = true; // before reading pendingAsks: see addPendingAsk
+        terminated = true; // keepPending fails, instead of keeping, an ask handled from now on
         try {
             // Closed and drained before anyone is told (a failed ask, a watcher, the parent):
             // whoever learns of the stop and then sends finds the mailbox closed (a dead letter,
@@ -1130,24 +1177,21 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
     // ---------------------------------------------------------------- pending asks
 
     /**
-     * Registers an ask with this actor, so that its stop or failure fails the ask at once. The
-     * re-check of {@code terminated} after the push pairs with {@link #terminate}, which writes
-     * {@code terminated} before it reads {@code pendingAsks}: either the closer finds the ask,
-     * or the asker sees {@code terminated} (a Dekker pattern on volatiles). Any thread.
+     * Keeps an ask this actor handled without answering, so that its stop fails the ask at once
+     * (see {@link PendingAsks}). Token holder; an actor already terminated (it stopped while
+     * handling the ask) fails it now.
      */
-    private void addPendingAsk(AskReplyRef<?> pending) {
+    private void keepPending(AskReplyRef<?> ask) {
         PendingAsks asks = pendingAsks;
         if (asks == null) {
-            synchronized (this) {
-                asks = pendingAsks;
-                if (asks == null) {
-                    asks = new PendingAsks();
-                    pendingAsks = asks;
-                }
+            if (terminated) {
+                failTerminated(ask);
+                return;
             }
+            asks = pendingAsks = new PendingAsks();
         }
-        if (!asks.add(pending) || terminated) {
-            failTerminated(pending); // stopped meanwhile: the closer may have missed it
+        if (!asks.add(ask)) {
+            failTerminated(ask);
         }
     }
 
@@ -1156,7 +1200,7 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         return askDeadlines == null ? 0 : askDeadlines.size();
     }
 
-    /** Registered asks, completed or not, until the next sweep (tests). */
+    /** Kept asks, completed or not, until the next sweep (tests; token holder). */
     int pendingAskCount() {
         PendingAsks asks = pendingAsks;
         return asks == null ? 0 : asks.size();

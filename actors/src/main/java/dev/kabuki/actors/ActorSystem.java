@@ -140,6 +140,9 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     private final String name;
     private final Flavor flavor;
     private final RuntimeTimer timer;
+    /** The timeouts of the asks each thread sends from outside an actor, kept per thread. */
+    private final ThreadLocal<ThreadAskDeadlines> threadAskDeadlines =
+            ThreadLocal.withInitial(() -> new ThreadAskDeadlines(timer()));
     private final CoreDispatcher core;
     /** Run on every thread the system makes: marks it as the system's own, then the user's hook. */
     private final ThreadHooks threadHooks;
@@ -523,6 +526,11 @@ public final class ActorSystem implements TaskSpawner, AutoCloseable {
     /** The timer. */
     RuntimeTimer timer() {
         return timer;
+    }
+
+    /** The calling thread's ask timeouts for this system ({@link ThreadAskDeadlines}). */
+    ThreadAskDeadlines threadAskDeadlines() {
+        return threadAskDeadlines.get();
     }
 
     // ---------------------------------------------------------------- manual time

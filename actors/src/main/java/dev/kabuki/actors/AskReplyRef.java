@@ -14,10 +14,13 @@ import java.util.function.Function;
 
 /**
  * One ask in flight, in one object: the ask's handle (a {@link PromiseHandle}), the one-shot reply
- * address handed to the request, its timeout action, and its node in the target's
- * {@link PendingAsks}; so an ask allocates this and a timer entry, and an ask from an actor
- * ({@code ctx.ask}), whose asker keeps the timeout ({@link AskDeadlines}) and gets the outcome
- * from the completion hook, only this and the outcome's message.
+ * address handed to the request, its timeout action, and its link in the target's
+ * {@link PendingAsks}; so an ask allocates this and the wrapper that carries it with its request
+ * through the target's mailbox ({@link InternalMessage.Asked}). Its timeout takes no timer entry
+ * of its own: an actor's {@code ctx.ask} keeps it in the asking actor ({@link AskDeadlines}, the
+ * outcome then delivered by the completion hook), any other ask in the asking thread
+ * ({@link ThreadAskDeadlines}); only an ask with more distinct timeouts than those keep lanes
+ * for gets an entry on the shared timer.
  *
  * <p>The first {@code tell} completes the ask's handle; anything after that (a second reply, or
  * a reply after the timeout) goes to dead letters. The description used in failure messages
@@ -25,13 +28,13 @@ import java.util.function.Function;
  *
  * <p><b>Thread-safety:</b> {@code tell} may come from any thread; the promise decides the one
  * winner. {@link #message} and {@link #timer} are plain fields written by the asking thread
- * before it registers the ask with the target ({@link PendingAsks}, a CAS) and sends the
- * request (the mailbox append): every thread that can complete the promise and needs them, the
- * target replying or failing the ask, the closer of a stopped target, the caller holding the
- * handle, got the ask through one of those publications, so it sees both. The one exception
- * is the timer thread, which gets the ask when the timeout is scheduled, before
- * {@code timer} is written: if it completes the promise (the timeout fired, or the timer shut
- * down and abandoned it) the hook may see no timer, and there is nothing left to cancel.
+ * before it sends the request (the mailbox append): every thread that can complete the promise
+ * and needs them, the target replying or failing the ask, the drainer of a stopped target's
+ * mailbox, the caller holding the handle, got the ask through that publication (or is the
+ * asking thread), so it sees both. The one exception is the timer thread, which gets the ask
+ * when the timeout is scheduled, before {@code timer} is written: if it completes the promise
+ * (the timeout fired, or the timer shut down and abandoned it) the hook may see no timer, and
+ * there is nothing left to cancel.
  */
 final class AskReplyRef<R> extends PromiseHandle<R> implements ActorRef<R>, Task {
     private final ActorCell<?> target;
@@ -39,10 +42,8 @@ final class AskReplyRef<R> extends PromiseHandle<R> implements ActorRef<R>, Task
     /** The request, once built; identity-compared when the target fails processing it. */
     Object message;
     private Cancellable timer;
-    /** The next older ask in the target's {@link PendingAsks}; see there for who writes it. */
+    /** The next older ask in the target's {@link PendingAsks}; the target's token holder only. */
     AskReplyRef<?> nextPending;
-    /** The depth of the target's {@link PendingAsks} with this ask on top. */
-    int depth;
     /**
      * For an ask from an actor ({@code ctx.ask}), whose outcome goes straight to that actor's
      * mailbox: the asker, and the mapper that turns the outcome into its message; null for an
@@ -57,7 +58,7 @@ final class AskReplyRef<R> extends PromiseHandle<R> implements ActorRef<R>, Task
     long deadline;
     AskReplyRef<?> nextDeadline;
     /**
-     * @param target  the asked actor; null only for {@link PendingAsks#CLOSED}
+     * @param target  the asked actor
      * @param timer   the promise's timer for {@code orTimeout} (the system's); may be null
      * @param timeout the ask's timeout, for failure messages
      */
@@ -148,8 +149,8 @@ final class AskReplyRef<R> extends PromiseHandle<R> implements ActorRef<R>, Task
      * The completion hook: the ask completed, however, so cancel the timeout (null if the timer
      * itself completed it before it was armed, or if the asker keeps it; see the class note),
      * and hand the outcome to the asking actor if it asked with {@code ctx.ask}. The target's
-     * {@link PendingAsks}, and the asker's {@link AskDeadlines}, drop the ask at their next
-     * sweep.
+     * {@link PendingAsks}, if it kept the ask, and the asker's {@link AskDeadlines} drop it at
+     * their next sweep.
      */
     @Override
     protected void onCompleted(R value, JoinException failure) {

@@ -6,8 +6,8 @@ import java.util.concurrent.CompletionException;
 import java.util.function.BiFunction;
 
 /**
- * A message the runtime puts on an actor's ordinary lane on the actor's own behalf, in order
- * with everything else it receives: the outcome of a {@code pipeToSelf}, a keyed timer's
+ * A message the runtime puts on an actor's ordinary lane, in order with everything else it
+ * receives: an ask's request with its ask, the outcome of a {@code pipeToSelf}, a keyed timer's
  * firing, or the termination of an actor it watches. {@link ActorCell#invoke} unwraps it on the actor's thread, so whatever it carries
  * (a mapper, a timer check) runs one message at a time like {@code receive}.
  *
@@ -15,8 +15,28 @@ import java.util.function.BiFunction;
  * ({@code message instanceof InternalMessage}) is then a compare against a fixed slot of the
  * message's class, never a scan of its interfaces.
  */
-abstract sealed class InternalMessage permits InternalMessage.Piped, InternalMessage.TimerFired,
-        InternalMessage.WatchedTerminated {
+abstract sealed class InternalMessage permits InternalMessage.Asked, InternalMessage.Piped,
+        InternalMessage.TimerFired, InternalMessage.WatchedTerminated {
+
+    /**
+     * An ask's request, with the ask, so that the ask is wherever its request is (see
+     * {@link PendingAsks}): the target unwraps the request for {@code receive}, fails the ask if
+     * that throws, and keeps it if it is left unanswered; a stopped target's drain fails it. A
+     * wrapper rather than the ask itself on the lane: an ask's reply address may also be sent
+     * as an ordinary message, and must then arrive as one.
+     */
+    static final class Asked extends InternalMessage {
+        final AskReplyRef<?> ask;
+
+        Asked(AskReplyRef<?> ask) {
+            this.ask = ask;
+        }
+
+        @Override
+        public String toString() {
+            return "ask request " + ask.message;
+        }
+    }
 
     /**
      * The outcome of a handle or stage piped to the actor: the mapper turns it into one of the

@@ -1,91 +1,68 @@
 package dev.kabuki.actors;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
- * The asks sent to one actor that may still wait for its reply: what the actor fails at once
- * when it stops, or when it throws processing an ask's request. Created on an actor's first ask.
+ * The asks an actor has taken from its mailbox and not answered while it handled their request:
+ * what it fails at once when it stops, or when it throws handling one of their requests again
+ * (a stashed request, say). Created on the first such ask.
  *
- * <h2>Structure</h2>
- * A Treiber stack of {@link AskReplyRef}s linked through their {@code nextPending}, each push
- * recording the stack's depth in the pushed node. Removal is lazy: a completed ask just stays
- * until the actor sweeps, so completing an ask touches nothing here (a
- * {@code ConcurrentHashMap} set cost an insert and a remove, each with a shared counter, per
- * ask). The actor sweeps at the end of an activation once the depth has doubled since the last
- * sweep, so each sweep removes at least about half of what it walks: O(1) amortized per ask,
- * and never more than about twice the live asks (plus 64) retained.
- *
- * <h2>Who writes what</h2>
+ * <h2>Where an ask waits</h2>
+ * An ask travels to its target as its own mailbox entry: the {@link AskReplyRef}, which carries
+ * the request, takes the request's place in the ordinary lane. So an ask is always in exactly
+ * one place its target's stop can reach:
  * <ul>
- *   <li>Any asking thread pushes (CAS on {@code head}); it writes its node's
- *       {@code nextPending} and {@code depth} before the CAS publishes them.</li>
- *   <li>Only the mailbox token holder (one thread at a time, handed over through the mailbox
- *       status CAS) sweeps, walks, or closes. It detaches the whole stack with a get-and-set,
- *       relinks the live nodes privately and pushes them back as one chain with a CAS, so it
- *       never races a push on an interior link.</li>
- *   <li>{@link #close} swaps in {@link #CLOSED} for good: a push that finds it fails, and its
- *       asker fails the ask itself, so no ask is left waiting on a stopped actor.</li>
+ *   <li>in the mailbox: the stop's close-and-drain hands it to {@link ActorCell#deadLetter},
+ *       which fails it; an offer that finds the mailbox closed fails it on the asking thread;</li>
+ *   <li>being handled: a failure of {@code receive} fails it ({@code ActorCell.failAskOf});</li>
+ *   <li>handled but unanswered (the request was stashed, or the reply address handed on): here,
+ *       and {@link #close} fails it.</li>
  * </ul>
+ * An ask answered inside {@code receive}, the common case, never comes here, and no ask costs
+ * its asker an atomic on a line the target writes: the mailbox append publishes it.
  *
- * <h2>Memory ordering</h2>
- * Every change of {@code head} is a CAS or get-and-set, so they are totally ordered; the
- * token holder's volatile read (or get-and-set) of {@code head} sees every node pushed before,
- * with the fields written before its push.
+ * <h2>Structure and thread-safety</h2>
+ * A stack linked through {@link AskReplyRef#nextPending}, touched only by the actor's token
+ * holder (one thread at a time, handed over through the mailbox status CAS, which orders each
+ * holder's writes before the next holder's reads), so no field here is volatile. Removal is
+ * lazy: a completed ask stays until a sweep, which the actor runs before it falls idle or
+ * yields, once the stack has doubled since the last sweep: each sweep drops at least about half
+ * of what it walks, O(1) amortized per ask, and at most about twice the waiting asks (plus
+ * {@value #MIN_SWEEP_SIZE}) are retained.
  */
 final class PendingAsks {
-    /** {@code head} once the actor has stopped: pushes fail. */
-    static final AskReplyRef<Object> CLOSED = new AskReplyRef<>(null, null, Duration.ZERO);
-    /** Smallest depth that triggers a sweep. */
-    static final int MIN_SWEEP_DEPTH = 64;
+    /** Smallest size that triggers a sweep. */
+    static final int MIN_SWEEP_SIZE = 64;
 
-    private static final VarHandle HEAD;
-
-    static {
-        try {
-            HEAD = MethodHandles.lookup().findVarHandle(PendingAsks.class, "head", AskReplyRef.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    @SuppressWarnings("unused") // accessed through HEAD
-    private volatile AskReplyRef<?> head;
-    /** Token holder only: sweep once the depth reaches this. */
-    private int sweepAt = MIN_SWEEP_DEPTH;
+    private AskReplyRef<?> head;
+    private int size;
+    private int sweepAt = MIN_SWEEP_SIZE;
+    private boolean closed;
 
     /**
-     * Registers an ask. Any thread.
+     * Keeps an ask its actor has handled without answering. Token holder.
      *
-     * @return {@code false} if the actor has stopped: the caller must fail the ask
+     * @return {@code false} if the actor has stopped ({@link #close}d): the caller fails the ask
      */
     boolean add(AskReplyRef<?> ask) {
-        for (;;) {
-            AskReplyRef<?> h = (AskReplyRef<?>) HEAD.getVolatile(this);
-            if (h == CLOSED) {
-                return false;
-            }
-            ask.nextPending = h;
-            ask.depth = h == null ? 1 : h.depth + 1;
-            if (HEAD.compareAndSet(this, h, ask)) {
-                return true;
-            }
+        if (closed) {
+            return false;
         }
+        ask.nextPending = head;
+        head = ask;
+        size++;
+        return true;
     }
 
-    /** Drops completed asks if the stack has grown enough since the last sweep. Token holder. */
+    /** Drops completed asks if the stack has doubled since the last sweep. Token holder. */
     void sweepIfDue() {
-        AskReplyRef<?> h = (AskReplyRef<?>) HEAD.getVolatile(this);
-        if (h == null || h == CLOSED || h.depth < sweepAt) {
+        if (size < sweepAt) {
             return;
         }
-        h = (AskReplyRef<?>) HEAD.getAndSet(this, null);
         AskReplyRef<?> liveHead = null;
         AskReplyRef<?> liveTail = null;
         int live = 0;
-        for (AskReplyRef<?> a = h; a != null; ) {
+        for (AskReplyRef<?> a = head; a != null; ) {
             AskReplyRef<?> next = a.nextPending;
             a.nextPending = null;
             if (!a.isFinished()) {
@@ -99,45 +76,34 @@ final class PendingAsks {
             }
             a = next;
         }
-        int depth = live;
-        if (liveHead != null) {
-            for (;;) { // push the live chain back under whatever was pushed meanwhile
-                AskReplyRef<?> cur = (AskReplyRef<?>) HEAD.getVolatile(this);
-                liveTail.nextPending = cur;
-                depth = live + (cur == null ? 0 : cur.depth);
-                liveHead.depth = depth;
-                if (HEAD.compareAndSet(this, cur, liveHead)) {
-                    break;
-                }
-            }
-        }
-        sweepAt = Math.max(MIN_SWEEP_DEPTH, 2 * depth);
+        head = liveHead;
+        size = live;
+        sweepAt = Math.max(MIN_SWEEP_SIZE, 2 * live);
     }
 
-    /** Runs {@code action} on every registered ask, completed or not. Token holder. */
+    /** Runs {@code action} on every kept ask, completed or not. Token holder. */
     void forEach(Consumer<AskReplyRef<?>> action) {
-        for (AskReplyRef<?> a = (AskReplyRef<?>) HEAD.getVolatile(this); a != null && a != CLOSED; a = a.nextPending) {
+        for (AskReplyRef<?> a = head; a != null; a = a.nextPending) {
             action.accept(a);
         }
     }
 
     /**
-     * Closes for good and runs {@code action} on every ask registered before; later
-     * {@link #add}s fail. Token holder, once.
+     * Closes for good and runs {@code action} on every kept ask; later {@link #add}s fail.
+     * Token holder, once.
      */
     void close(Consumer<AskReplyRef<?>> action) {
-        AskReplyRef<?> h = (AskReplyRef<?>) HEAD.getAndSet(this, CLOSED);
-        for (AskReplyRef<?> a = h; a != null && a != CLOSED; a = a.nextPending) {
+        closed = true;
+        AskReplyRef<?> h = head;
+        head = null;
+        size = 0;
+        for (AskReplyRef<?> a = h; a != null; a = a.nextPending) {
             action.accept(a);
         }
     }
 
-    /** Registered asks, completed or not (tests). Token holder, or a quiet actor. */
+    /** Kept asks, completed or not, until the next sweep. Token holder. */
     int size() {
-        int n = 0;
-        for (AskReplyRef<?> a = (AskReplyRef<?>) HEAD.getVolatile(this); a != null && a != CLOSED; a = a.nextPending) {
-            n++;
-        }
-        return n;
+        return size;
     }
 }
