@@ -41,7 +41,7 @@ final class AskDeadlines {
      * Longer timeouts are cut to this (about 73 years, as the timer does), so that a deadline,
      * the clock plus a timeout, never overflows; deadlines are compared by their difference.
      */
-    private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
+    static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
     private static final Duration MAX_TIMEOUT = Duration.ofNanos(MAX_TIMEOUT_NANOS);
 
     /** Asks of one timeout, oldest first. */
@@ -79,13 +79,12 @@ final class AskDeadlines {
      * @throws RejectedExecutionException the timer is shut down (the runtime is going away)
      */
     boolean add(AskReplyRef<?> ask, Duration timeout) {
-        long timeoutNanos = timeout.compareTo(MAX_TIMEOUT) > 0 ? MAX_TIMEOUT_NANOS : timeout.toNanos();
-        Lane lane = lane(timeoutNanos);
+        Lane lane = lane(timeoutNanos(timeout));
         if (lane == null) {
             return false;
         }
         long now = timer.nanoTime();
-        ask.deadline = now + timeoutNanos;
+        ask.deadline = now + lane.timeoutNanos;
         dropHeads(lane, false, now);
         if (lane.tail == null) {
             lane.head = ask;
@@ -100,6 +99,11 @@ final class AskDeadlines {
             arm(ask.deadline, now);
         }
         return true;
+    }
+
+    /** {@code timeout} in nanoseconds, cut to {@link #MAX_TIMEOUT_NANOS}: a lane's key. */
+    static long timeoutNanos(Duration timeout) {
+        return timeout.compareTo(MAX_TIMEOUT) > 0 ? MAX_TIMEOUT_NANOS : timeout.toNanos();
     }
 
     private Lane lane(long timeoutNanos) {

@@ -8,13 +8,15 @@ import java.util.function.Consumer;
  * (a stashed request, say). Created on the first such ask.
  *
  * <h2>Where an ask waits</h2>
- * An ask travels to its target as its own mailbox entry: the {@link AskReplyRef}, which carries
- * the request, takes the request's place in the ordinary lane. So an ask is always in exactly
- * one place its target's stop can reach:
+ * An ask travels to its target with its request, as one entry of the ordinary lane
+ * ({@link InternalMessage.Asked}, which the target unwraps for {@code receive}). So an ask is
+ * always in exactly one place its target's stop can reach:
  * <ul>
  *   <li>in the mailbox: the stop's close-and-drain hands it to {@link ActorCell#deadLetter},
  *       which fails it; an offer that finds the mailbox closed fails it on the asking thread;</li>
- *   <li>being handled: a failure of {@code receive} fails it ({@code ActorCell.failAskOf});</li>
+ *   <li>being handled: a failure of {@code receive} fails it with the actor's exception
+ *       ({@code ActorCell.receiveAsk}; a kept ask whose request was stashed and fails when
+ *       handled again fails the same way, {@code ActorCell.failAskOf});</li>
  *   <li>handled but unanswered (the request was stashed, or the reply address handed on): here,
  *       and {@link #close} fails it.</li>
  * </ul>

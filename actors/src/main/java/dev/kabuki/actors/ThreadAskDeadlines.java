@@ -68,11 +68,9 @@ import java.util.concurrent.RejectedExecutionException;
  * walk both arming) only cost an early walk.
  */
 final class ThreadAskDeadlines {
-    static final int MAX_LANES = 4;
+    static final int MAX_LANES = AskDeadlines.MAX_LANES;
     /** Fewest appends between two tidies. */
     static final int MIN_TIDY = 4096;
-    private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
-    private static final Duration MAX_TIMEOUT = Duration.ofNanos(MAX_TIMEOUT_NANOS);
 
     private static final VarHandle NEXT;
     private static final VarHandle HEAD;
@@ -147,12 +145,11 @@ final class ThreadAskDeadlines {
      *         abandoned (failed), as the timer does with what it cannot run
      */
     boolean add(AskReplyRef<?> ask, Duration timeout) {
-        long timeoutNanos = timeout.compareTo(MAX_TIMEOUT) > 0 ? MAX_TIMEOUT_NANOS : timeout.toNanos();
-        Lane lane = lane(timeoutNanos);
+        Lane lane = lane(AskDeadlines.timeoutNanos(timeout)); // cut as an actor's asks are
         if (lane == null) {
             return false;
         }
-        long deadline = timer.nanoTime() + timeoutNanos;
+        long deadline = timer.nanoTime() + lane.timeoutNanos;
         ask.deadline = deadline;
         AskReplyRef<?> tail = (AskReplyRef<?>) TAIL.getOpaque(lane);
         if (tail == null) {
@@ -172,6 +169,11 @@ final class ThreadAskDeadlines {
         return true;
     }
 
+    /**
+     * The lane for {@code timeoutNanos}, made if there is room, else null. As
+     * {@code AskDeadlines.lane}, but a new lane is published (the volatile {@code laneCount})
+     * to the timer thread's walks.
+     */
     private Lane lane(long timeoutNanos) {
         int n = (int) LANE_COUNT.getOpaque(this);
         for (int i = 0; i < n; i++) {
@@ -315,19 +317,6 @@ final class ThreadAskDeadlines {
                 }
             }
         }
-    }
-
-    /** Asks held, completed or not, in every lane (tests; a quiet thread and timer). */
-    int size() {
-        int total = 0;
-        int n = (int) LANE_COUNT.getVolatile(this);
-        for (int i = 0; i < n; i++) {
-            for (AskReplyRef<?> a = (AskReplyRef<?>) HEAD.getAcquire(lanes[i]); a != null;
-                 a = (AskReplyRef<?>) NEXT.getAcquire(a)) {
-                total++;
-            }
-        }
-        return total;
     }
 
     /** The entry's action. */
