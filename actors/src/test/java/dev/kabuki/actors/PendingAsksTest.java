@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.TaskFailedException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -71,8 +72,8 @@ class PendingAsksTest {
         gate.tell(new Open());
         assertThatThrownBy(() -> boom.join(LONG)).isInstanceOf(TaskFailedException.class)
                 .cause().isInstanceOf(IllegalStateException.class).hasMessage("boom handled");
-        // The restart (the default strategy) dropped the unstashed "fine"? No: stashed messages
-        // survive a restart, but the fresh instance is closed again and stashes it.
+        // "fine" survives the restart (the default strategy), as stashed messages do; the fresh
+        // instance starts closed and stashes it again until the next Open.
         gate.tell(new Open());
         assertThat(fine.join(LONG)).isEqualTo("fine");
     }
@@ -89,7 +90,7 @@ class PendingAsksTest {
         try (AutoCloseable sub = system.deadLetters().subscribe(dead::add)) {
             // The stop goes ahead of the mailbox (system messages first), so whatever of the
             // ten the gate has not yet taken is drained, and the rest is stashed: all fail.
-            List<JoinHandle<String>> asks = new java.util.ArrayList<>();
+            List<JoinHandle<String>> asks = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 String text = "q" + i;
                 asks.add(gate.ask(r -> new Req(text, r), NEVER));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kabuki.scheduler.JoinHandle;
+import dev.kabuki.scheduler.JoinTimeoutException;
 import dev.kabuki.scheduler.TaskFailedException;
 import dev.kabuki.scheduler.TaskTimeoutException;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
@@ -115,7 +117,7 @@ class ThreadAskDeadlinesTest {
                                 if (took < timeoutNanos) {
                                     problems.add("timed out after " + took + " ns, before its " + timeoutNanos);
                                 }
-                            } catch (dev.kabuki.scheduler.JoinTimeoutException lost) {
+                            } catch (JoinTimeoutException lost) {
                                 problems.add("no time-out within 30 s: the ask was left without a timeout");
                             } catch (Exception other) {
                                 problems.add("unexpected " + other);
@@ -157,7 +159,7 @@ class ThreadAskDeadlinesTest {
             for (int t = 0; t < threads; t++) {
                 int base = t * perThread;
                 Thread th = new Thread(() -> {
-                    java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(200);
+                    Semaphore window = new Semaphore(200);
                     for (int i = base; i < base + perThread; i++) {
                         window.acquireUninterruptibly();
                         final int tag = i;
