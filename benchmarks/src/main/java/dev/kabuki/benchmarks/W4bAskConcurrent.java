@@ -4,6 +4,7 @@ import dev.kabuki.actors.Actor;
 import dev.kabuki.actors.ActorContext;
 import dev.kabuki.actors.ActorRef;
 import dev.kabuki.actors.ActorSystem;
+import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.benchmarks.Peers.PekkoGuardian;
 import dev.kabuki.benchmarks.Peers.VtActor;
 import dev.kabuki.benchmarks.W4aAskSequential.JEcho;
@@ -12,9 +13,7 @@ import dev.kabuki.benchmarks.W4aAskSequential.PEcho;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -37,10 +36,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link W4aAskSequential}) with at most 1,000 outstanding, in two shapes.
  *
  * <h2>Shape "out": {@link #kabuki}, {@link #pekko}, {@link #jdk}</h2>
- * The asker is the benchmark thread, outside the runtime. A {@link Semaphore} of 1,000 permits is
- * acquired before each ask and released in the reply's completion callback
- * ({@code JoinHandle.whenComplete} / {@code CompletionStage.whenComplete} /
- * {@code CompletableFuture.whenComplete}). The invocation ends when all 1,000 permits are back.
+ * The asker is the benchmark thread, outside the runtime, and keeps a window of the last 1,000
+ * asks' handles, oldest first, as Tokio's side does with its {@code oneshot} receivers: once the
+ * window is full it waits for the oldest reply before it sends the next ask
+ * ({@code JoinHandle.join} / {@code CompletableFuture.get} of Pekko's
+ * {@code CompletionStage} / {@code CompletableFuture.get}, each with the asks' 30 s timeout; the
+ * echo answers in mailbox order,
+ * so the oldest is the first to complete). No completion callback, no semaphore: the asker's
+ * cost per ask is the ask and the wait, on every side. The invocation ends with the last reply.
  *
  * <h2>Shape "in": {@link #kabukiIn}, {@link #pekkoIn}, {@link #jdkIn}</h2>
  * The asker is inside the runtime. On kabuki and Pekko it is an actor ({@code asker}, spawned
@@ -52,11 +55,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * receives sends the next ask until N have been sent, and the N-th reply completes the
  * invocation's {@link CompletableFuture}. The window is therefore exactly 1,000 until the last
  * 1,000. On the JDK the asker is a virtual thread (new per invocation) running the "out" loop,
- * Semaphore window and all; the benchmark thread starts it and joins it.
+ * window and all; the benchmark thread starts it and joins it.
  *
  * <h2>Both shapes</h2>
  * Each ask's latency, from just before the send to the reply's arrival at the asker
- * (callback, or the reply message's handling), {@link System#nanoTime()}, goes into a
+ * (the wait for it returning, or the reply message's handling), {@link System#nanoTime()}, goes into a
  * {@code long[]}; after the invocation it is sorted and one line per invocation is printed:
  * {@code [W4b] shape=<out|in> side=<side> p50_us=<x> p99_us=<y> p999_us=<z>} (the measured
  * iterations' lines are the last {@code i}; a line break comes first, so that the line starts a
@@ -74,7 +77,7 @@ public class W4bAskConcurrent {
     /** Most asks outstanding at once. */
     static final int MAX_OUTSTANDING = 1000;
 
-    /** What every side shares: the semaphore, latencies, and the checks. */
+    /** What every side shares: the window of the "out" shape, latencies, and the checks. */
     @State(Scope.Benchmark)
     public abstract static class Common {
         @Param("0")
@@ -83,34 +86,29 @@ public class W4bAskConcurrent {
         @Param("1000000")
         public int asks;
 
-        final Semaphore window = new Semaphore(MAX_OUTSTANDING);
-        final LongAdder sum = new LongAdder();
-        final LongAdder failures = new LongAdder();
         long[] latency;
-        volatile Throwable firstFailure;
+        /** The "out" window: send time of ask i at slot i % MAX_OUTSTANDING; asker only. */
+        final long[] sentAt = new long[MAX_OUTSTANDING];
+        long outSum;
 
         void prepare() {
             latency = new long[asks];
         }
 
-        void completed(int i, long start, Long value, Throwable error) {
-            latency[i] = System.nanoTime() - start;
-            if (error != null || value == null || value != i) {
-                failures.increment();
-                if (firstFailure == null) {
-                    firstFailure = error != null ? error : new IllegalStateException("reply " + value + " to ask " + i);
-                }
-            } else {
-                sum.add(value);
+        /** The "out" shapes: the reply to ask {@code i}, just awaited; checks it and records its latency. */
+        void replied(int i, long value) {
+            latency[i] = System.nanoTime() - sentAt[i % MAX_OUTSTANDING];
+            if (value != i) {
+                throw new IllegalStateException("reply " + value + " to ask " + i);
             }
-            window.release();
+            outSum += value;
         }
 
-        /** The Semaphore shapes: waits until every callback has run, then checks and reports. */
-        long finish(String shape, String side) throws InterruptedException {
-            window.acquire(MAX_OUTSTANDING); // every callback has run
-            window.release(MAX_OUTSTANDING);
-            return report(shape, side, sum.sumThenReset(), failures.sumThenReset(), firstFailure);
+        /** The "out" shapes: every reply awaited; checks the sum and reports. */
+        long finish(String shape, String side) {
+            long s = outSum;
+            outSum = 0;
+            return report(shape, side, s, 0, null);
         }
 
         /**
@@ -193,48 +191,70 @@ public class W4bAskConcurrent {
     }
 
     @Benchmark
-    public long kabuki(Kabuki s) throws InterruptedException {
+    @SuppressWarnings("unchecked")
+    public long kabuki(Kabuki s) {
         final ActorRef<KEcho> echo = s.echo;
-        for (int i = 0; i < s.asks; i++) {
-            s.window.acquire();
-            final int idx = i;
-            final long start = System.nanoTime();
-            echo.<Long>ask(r -> new KEcho(idx, r), Peers.ASK_TIMEOUT)
-                    .whenComplete((v, e) -> s.completed(idx, start, v, e));
+        final JoinHandle<Long>[] window = new JoinHandle[MAX_OUTSTANDING];
+        for (int i = 0; i < s.asks + MAX_OUTSTANDING; i++) {
+            int slot = i % MAX_OUTSTANDING;
+            if (i >= MAX_OUTSTANDING) {
+                s.replied(i - MAX_OUTSTANDING, window[slot].join(Peers.ASK_TIMEOUT));
+            }
+            if (i < s.asks) {
+                final int idx = i;
+                s.sentAt[slot] = System.nanoTime();
+                window[slot] = echo.ask(r -> new KEcho(idx, r), Peers.ASK_TIMEOUT);
+            }
         }
         return s.finish("out", "kabuki");
     }
 
     @Benchmark
-    public long pekko(Pekko s) throws InterruptedException {
+    @SuppressWarnings("unchecked")
+    public long pekko(Pekko s) throws Exception {
         final org.apache.pekko.actor.typed.ActorRef<PEcho> echo = s.echo;
         final var scheduler = s.system.scheduler();
-        for (int i = 0; i < s.asks; i++) {
-            s.window.acquire();
-            final int idx = i;
-            final long start = System.nanoTime();
-            AskPattern.<PEcho, Long>ask(echo, r -> new PEcho(idx, r), Peers.ASK_TIMEOUT, scheduler)
-                    .whenComplete((v, e) -> s.completed(idx, start, v, e));
+        final CompletableFuture<Long>[] window = new CompletableFuture[MAX_OUTSTANDING];
+        for (int i = 0; i < s.asks + MAX_OUTSTANDING; i++) {
+            int slot = i % MAX_OUTSTANDING;
+            if (i >= MAX_OUTSTANDING) {
+                s.replied(i - MAX_OUTSTANDING, window[slot].get(Peers.ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+            }
+            if (i < s.asks) {
+                final int idx = i;
+                s.sentAt[slot] = System.nanoTime();
+                window[slot] = AskPattern.<PEcho, Long>ask(echo, r -> new PEcho(idx, r), Peers.ASK_TIMEOUT, scheduler)
+                        .toCompletableFuture();
+            }
         }
         return s.finish("out", "pekko");
     }
 
     @Benchmark
-    public long jdk(Jdk s) throws InterruptedException {
+    public long jdk(Jdk s) throws Exception {
         jdkAsks(s);
         return s.finish("out", "jdk");
     }
 
-    /** The JDK asker's loop, both shapes: window, ask, callback records the latency. */
-    private static void jdkAsks(Jdk s) throws InterruptedException {
+    /**
+     * The JDK asker's loop, both shapes: the window of futures, oldest awaited first (for at most
+     * the asks' timeout of the other sides: a lost reply fails the run instead of hanging it).
+     */
+    @SuppressWarnings("unchecked")
+    private static void jdkAsks(Jdk s) throws Exception {
         final VtActor<JEcho> echo = s.echo;
-        for (int i = 0; i < s.asks; i++) {
-            s.window.acquire();
-            final int idx = i;
-            final long start = System.nanoTime();
-            CompletableFuture<Long> reply = new CompletableFuture<>();
-            reply.whenComplete((v, e) -> s.completed(idx, start, v, e));
-            echo.tell(new JEcho(idx, reply));
+        final CompletableFuture<Long>[] window = new CompletableFuture[MAX_OUTSTANDING];
+        for (int i = 0; i < s.asks + MAX_OUTSTANDING; i++) {
+            int slot = i % MAX_OUTSTANDING;
+            if (i >= MAX_OUTSTANDING) {
+                s.replied(i - MAX_OUTSTANDING, window[slot].get(Peers.ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+            }
+            if (i < s.asks) {
+                s.sentAt[slot] = System.nanoTime();
+                CompletableFuture<Long> reply = new CompletableFuture<>();
+                window[slot] = reply;
+                echo.tell(new JEcho(i, reply));
+            }
         }
     }
 

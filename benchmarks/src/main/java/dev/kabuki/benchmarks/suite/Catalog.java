@@ -66,7 +66,9 @@ final class Catalog {
                     "From a plain thread outside the runtime, sequential asks to one echo actor."),
             new Workload("W4b", "W4b ask concurrent", "asks/s", List.of("tokio", "pekko", "jdk"),
                     "Asks to one echo actor, at most 1,000 outstanding. Shape *out*: the asker is a plain "
-                            + "thread outside the runtime; *in*: the asker is an actor (a task) inside it. "
+                            + "thread outside the runtime that keeps the last 1,000 asks' handles and waits for "
+                            + "the oldest before the next ask (every side alike: Tokio's oneshot receivers, the "
+                            + "JVM sides' handles and futures); *in*: the asker is an actor (a task) inside it. "
                             + "Latency = send to reply, per ask."),
             new Workload("W5", "W5 ring", "hops/s", List.of("tokio", "pekko", "jdk"),
                     "503 actors in a ring pass one token."),
