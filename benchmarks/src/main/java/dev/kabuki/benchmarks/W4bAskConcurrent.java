@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -210,23 +211,11 @@ public class W4bAskConcurrent {
     }
 
     @Benchmark
-    @SuppressWarnings("unchecked")
     public long pekko(Pekko s) throws Exception {
         final org.apache.pekko.actor.typed.ActorRef<PEcho> echo = s.echo;
         final var scheduler = s.system.scheduler();
-        final CompletableFuture<Long>[] window = new CompletableFuture[MAX_OUTSTANDING];
-        for (int i = 0; i < s.asks + MAX_OUTSTANDING; i++) {
-            int slot = i % MAX_OUTSTANDING;
-            if (i >= MAX_OUTSTANDING) {
-                s.replied(i - MAX_OUTSTANDING, window[slot].get(Peers.ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
-            }
-            if (i < s.asks) {
-                final int idx = i;
-                s.sentAt[slot] = System.nanoTime();
-                window[slot] = AskPattern.<PEcho, Long>ask(echo, r -> new PEcho(idx, r), Peers.ASK_TIMEOUT, scheduler)
-                        .toCompletableFuture();
-            }
-        }
+        futureWindow(s, idx -> AskPattern.<PEcho, Long>ask(echo, r -> new PEcho(idx, r), Peers.ASK_TIMEOUT, scheduler)
+                .toCompletableFuture());
         return s.finish("out", "pekko");
     }
 
@@ -236,24 +225,33 @@ public class W4bAskConcurrent {
         return s.finish("out", "jdk");
     }
 
-    /**
-     * The JDK asker's loop, both shapes: the window of futures, oldest awaited first (for at most
-     * the asks' timeout of the other sides: a lost reply fails the run instead of hanging it).
-     */
-    @SuppressWarnings("unchecked")
+    /** The JDK asker's loop, both shapes. */
     private static void jdkAsks(Jdk s) throws Exception {
         final VtActor<JEcho> echo = s.echo;
+        futureWindow(s, idx -> {
+            CompletableFuture<Long> reply = new CompletableFuture<>();
+            echo.tell(new JEcho(idx, reply));
+            return reply;
+        });
+    }
+
+    /**
+     * The window over futures (Pekko's and the JDK's asks): {@code ask} sends ask {@code i} and
+     * returns its future; the oldest is awaited first, for at most the asks' timeout of the
+     * other sides (a lost reply fails the run instead of hanging it).
+     */
+    @SuppressWarnings("unchecked")
+    private static void futureWindow(Common s, IntFunction<CompletableFuture<Long>> ask) throws Exception {
         final CompletableFuture<Long>[] window = new CompletableFuture[MAX_OUTSTANDING];
+        final long timeoutMillis = Peers.ASK_TIMEOUT.toMillis();
         for (int i = 0; i < s.asks + MAX_OUTSTANDING; i++) {
             int slot = i % MAX_OUTSTANDING;
             if (i >= MAX_OUTSTANDING) {
-                s.replied(i - MAX_OUTSTANDING, window[slot].get(Peers.ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+                s.replied(i - MAX_OUTSTANDING, window[slot].get(timeoutMillis, TimeUnit.MILLISECONDS));
             }
             if (i < s.asks) {
                 s.sentAt[slot] = System.nanoTime();
-                CompletableFuture<Long> reply = new CompletableFuture<>();
-                window[slot] = reply;
-                echo.tell(new JEcho(i, reply));
+                window[slot] = ask.apply(i);
             }
         }
     }
