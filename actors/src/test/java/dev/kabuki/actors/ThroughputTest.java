@@ -176,10 +176,11 @@ class ThroughputTest {
      * {@code throughput} messages while the other waits on the same worker. A yield that went
      * to the stealable queue (waking the idle worker to steal it) would put the two on two
      * workers, where every message between them crosses cores; a split that way holds for a
-     * fifth to a third of the pings. They must take their turns on one worker: more than 93%
-     * of the pings are handled on the thread the asker last ran on (not all: every 64th yield
-     * still goes the ordinary way, and a worker preempted for a whole busy-wait on a loaded
-     * machine loses its partner to a hostage steal).
+     * fifth to a third of the pings (at most 80% handled together). They must take their turns
+     * on one worker: more than 85% of the pings are handled on the thread the asker last ran on
+     * (97-99% on an idle 2-core machine, 92% seen on a busy one; not all: every 64th yield still
+     * goes the ordinary way, and a worker preempted for a whole busy-wait on a loaded machine
+     * loses its partner to a hostage steal).
      */
     @Test
     void twoActorsInAConversationTakeTheirTurnsOnOneWorker() throws InterruptedException {
@@ -197,7 +198,7 @@ class ThroughputTest {
         // Read after close: the actors have stopped, and close joined the workers.
         assertThat(asker.failures).as("failed asks").isZero();
         assertThat(echo.together).as("pings handled beside the asker, of %d", total)
-                .isGreaterThan(total / 100 * 93);
+                .isGreaterThan(total / 100 * 85);
     }
 
     /** {@code kick}: an actor to start, from this one's worker; null once started. */
