@@ -334,8 +334,8 @@ class RemoteActorsTest {
         startPair();
         RemoteActors ra = RemoteActors.of(a);
         RemoteActors rb = RemoteActors.of(b);
-        CountDownLatch never = new CountDownLatch(1);
-        b.spawnActor("silent", () -> (ctx, m) -> { }); // never answers
+        CountDownLatch received = new CountDownLatch(1);
+        b.spawnActor("silent", () -> (ctx, m) -> received.countDown()); // never answers
         ActorRef<CounterMsg> silent = ra.lookup(uri(rb, "/user/silent"), CounterMsg.class).join(Duration.ofSeconds(30));
         CountDownLatch terminated = new CountDownLatch(1);
         a.spawnActor("watcher", () -> new Actor<String>() {
@@ -354,13 +354,16 @@ class RemoteActorsTest {
             }
         });
         JoinHandle<Long> pending = silent.ask(Get::new, Duration.ofSeconds(120));
-        awaitTrue(() -> ra.asks().pendingCount() == 1);
+        assertThat(ra.asks().pendingCount()).isEqualTo(1);
+        // The ask must have reached the actor before its node closes: one still in flight when b
+        // stops its actors finds no recipient there, and fails as sent to a stopped actor.
+        assertThat(received.await(30, TimeUnit.SECONDS)).as("the ask reached b's actor").isTrue();
         b.close();
         b = null;
         assertThat(terminated.await(30, TimeUnit.SECONDS)).as("Terminated when the node left").isTrue();
         assertThatThrownBy(() -> pending.join(Duration.ofSeconds(30))).isInstanceOf(JoinException.class)
                 .hasRootCauseInstanceOf(RemoteNodeDownException.class).hasStackTraceContaining("left");
-        assertThat(never.getCount()).isEqualTo(1);
+        awaitTrue(() -> ra.asks().pendingCount() == 0); // the failed ask is forgotten
     }
 
     @Test
