@@ -859,6 +859,14 @@ final class ActorCell<M> implements ActorRef<M>, ActorContext<M>, MailboxConsume
         if (asks != null) {
             asks.sweepIfDue(); // an actor that leaves many asks unanswered must drop completed ones
         }
+        AskDeadlines deadlines = askDeadlines;
+        if (deadlines != null) {
+            try {
+                deadlines.stamp(); // the batch's ctx.asks get their deadlines from one clock read
+            } catch (RejectedExecutionException timerShutDown) {
+                // The runtime is going away: stopping this actor fails its waiting asks.
+            }
+        }
     }
 
     @Override

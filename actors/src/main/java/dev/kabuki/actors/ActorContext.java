@@ -196,7 +196,12 @@ public interface ActorContext<M> {
      * Asks {@code target} and delivers the reply, or the failure, to this actor as a message
      * made by {@code mapper} on this actor's thread (Pekko's {@code context.ask}): an ask from
      * inside an actor without blocking and without touching actor state from another thread.
-     * The same as {@code pipeToSelf(target.ask(request, timeout), mapper)}.
+     * The same as {@code pipeToSelf(target.ask(request, timeout), mapper)}, but for the timeout's
+     * start: the asks a batch of this actor's messages sends count their timeout from the end of
+     * that batch (one clock read for all of them; a batch is at most the actor's
+     * {@code throughput} messages), so an ask never times out before {@code timeout} has passed
+     * since it was sent, and may time out as much later as the rest of its batch took. Its
+     * outcome, a message to this actor, could not be handled before the batch ended anyway.
      *
      * <pre>{@code
      * ctx.ask(from, r -> new Withdraw(amount, r), Duration.ofSeconds(1),

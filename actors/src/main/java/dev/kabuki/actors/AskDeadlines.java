@@ -17,9 +17,27 @@ import java.util.concurrent.RejectedExecutionException;
  * on the shared timer, armed for it, sends the actor {@link SystemMessage.AskTimeoutsDue}, and the
  * actor then {@link #expire}s: in each lane it drops the completed asks at the head, times out
  * those past their deadline, and stops at the first one still waiting; then it arms the timer for
- * the earliest head left. An ask costs a clock read and a link, and a reply costs nothing here:
- * no shared timer entry scheduled and cancelled per ask, no timer thread taking in millions of
- * entries that are cancelled a few microseconds later.
+ * the earliest head left. A reply costs nothing here: no shared timer entry scheduled and
+ * cancelled per ask, no timer thread taking in millions of entries that are cancelled a few
+ * microseconds later.
+ *
+ * <h2>One clock read per batch, not per ask</h2>
+ * {@link #add} only links the ask, <em>unstamped</em>; at the end of each batch of the asking
+ * actor's activation ({@link #stamp}, from {@code MailboxConsumer.beforeIdle}) one clock read
+ * gives every ask added in that batch its deadline, that reading plus its lane's timeout, and
+ * arms the timer if one of them is now the earliest. Every ask was sent before that reading, so
+ * no ask times out before its timeout has passed since it was sent. It may time out as much
+ * later as the rest of its batch took (or, when the activation re-submitted itself to wait for
+ * a sender mid-append, until the end of the next one's batch), which its asker could not tell
+ * apart anyway: the outcome of a {@code ctx.ask} is a message to the asker, handled no sooner
+ * than after that batch. A stopping asker stamps what is left ({@link #terminated}). The
+ * unstamped asks are each lane's last ones (from {@code firstUnstamped} to the tail), so the
+ * lanes stay in deadline order; an expiry never looks at an unstamped ask.
+ *
+ * <p><b>Armed entry invariant:</b> after every {@link #stamp}, {@link #expire} and {@link #add},
+ * each lane whose head is stamped has an entry armed for no later than that head's deadline:
+ * {@link #stamp} arms for a lane whose head it stamped, {@link #expire} re-arms for the earliest
+ * stamped head, and dropping or compacting completed asks only moves a head to a later deadline.
  *
  * <p>Completed asks leave a lane lazily: from its head, whenever an ask is added, and by a
  * compaction once a lane has doubled since the last one (at least {@value #MIN_COMPACT} asks), so
@@ -51,6 +69,8 @@ final class AskDeadlines {
         AskReplyRef<?> tail;
         int size;
         int compactAt = MIN_COMPACT;
+        /** The first ask added since the last {@link #stamp}, null if none: it and those after it have no deadline yet. */
+        AskReplyRef<?> firstUnstamped;
 
         Lane(long timeoutNanos) {
             this.timeoutNanos = timeoutNanos;
@@ -65,6 +85,8 @@ final class AskDeadlines {
     /** The timer entry, null when none is armed, and the deadline it is armed for. */
     private Cancellable armed;
     private long armedFor;
+    /** Whether some lane has unstamped asks. */
+    private boolean unstamped;
 
     AskDeadlines(ActorCell<?> owner, Timer timer) {
         this.timer = timer;
@@ -83,22 +105,57 @@ final class AskDeadlines {
         if (lane == null) {
             return false;
         }
-        long now = timer.nanoTime();
-        ask.deadline = now + lane.timeoutNanos;
-        dropHeads(lane, false, now);
+        dropHeads(lane, false, 0);
         if (lane.tail == null) {
             lane.head = ask;
         } else {
             lane.tail.nextDeadline = ask;
         }
         lane.tail = ask;
+        if (lane.firstUnstamped == null) {
+            lane.firstUnstamped = ask;
+            unstamped = true;
+        }
         if (++lane.size >= lane.compactAt) {
             compact(lane);
         }
-        if (armed == null || ask.deadline - armedFor < 0) {
-            arm(ask.deadline, now);
-        }
         return true;
+    }
+
+    /**
+     * The batch that added asks is over: gives each unstamped ask its deadline from one clock
+     * read, and arms the timer if one of them is now the earliest deadline.
+     *
+     * @throws RejectedExecutionException the timer is shut down (the runtime is going away; the
+     *         asks are failed when the actor stops, see {@link #terminated})
+     */
+    void stamp() {
+        if (!unstamped) {
+            return;
+        }
+        unstamped = false;
+        long now = timer.nanoTime();
+        boolean found = false;
+        long earliest = 0;
+        for (int i = 0; i < laneCount; i++) {
+            Lane lane = lanes[i];
+            AskReplyRef<?> first = lane.firstUnstamped;
+            if (first == null) {
+                continue;
+            }
+            lane.firstUnstamped = null;
+            long deadline = now + lane.timeoutNanos;
+            for (AskReplyRef<?> a = first; a != null; a = a.nextDeadline) {
+                a.deadline = deadline;
+            }
+            if (first == lane.head && (!found || deadline - earliest < 0)) {
+                found = true; // a lane with stamped asks ahead has its head's entry armed already
+                earliest = deadline;
+            }
+        }
+        if (found && (armed == null || earliest - armedFor < 0)) {
+            arm(earliest, now);
+        }
     }
 
     /** {@code timeout} in nanoseconds, cut to {@link #MAX_TIMEOUT_NANOS}: a lane's key. */
@@ -131,8 +188,10 @@ final class AskDeadlines {
         long now = timer.nanoTime();
         AskReplyRef<?> next = null;
         for (int i = 0; i < laneCount; i++) {
-            AskReplyRef<?> a = dropHeads(lanes[i], true, now);
-            if (a != null && (next == null || a.deadline - next.deadline < 0)) {
+            Lane lane = lanes[i];
+            AskReplyRef<?> a = dropHeads(lane, true, now);
+            if (a != null && a != lane.firstUnstamped // an unstamped head is armed by stamp()
+                    && (next == null || a.deadline - next.deadline < 0)) {
                 next = a;
             }
         }
@@ -147,6 +206,11 @@ final class AskDeadlines {
      * outcomes are dead letters) and none is left waiting forever at its target.
      */
     void terminated() {
+        try {
+            stamp();
+        } catch (RejectedExecutionException shutDown) {
+            // the loop below meets the same refusal for each ask, which fails it
+        }
         if (armed != null) {
             armed.cancel();
             armed = null;
@@ -166,7 +230,7 @@ final class AskDeadlines {
                 }
                 a = after;
             }
-            lane.head = lane.tail = null;
+            lane.head = lane.tail = lane.firstUnstamped = null;
             lane.size = 0;
         }
     }
@@ -182,15 +246,19 @@ final class AskDeadlines {
 
     /**
      * Unlinks the lane's completed asks from its head, and with {@code expireDue} also those
-     * whose deadline has passed by {@code now}, timing them out; returns the new head (null if
-     * the lane is empty).
+     * whose deadline has passed by {@code now}, timing them out (never an unstamped one: it has
+     * no deadline yet); returns the new head (null if the lane is empty).
      */
     private static AskReplyRef<?> dropHeads(Lane lane, boolean expireDue, long now) {
         AskReplyRef<?> a = lane.head;
-        while (a != null && (a.isFinished() || (expireDue && a.deadline - now <= 0))) {
+        while (a != null && (a.isFinished()
+                || (expireDue && a != lane.firstUnstamped && a.deadline - now <= 0))) {
             AskReplyRef<?> after = a.nextDeadline;
             a.nextDeadline = null;
             lane.size--;
+            if (a == lane.firstUnstamped) {
+                lane.firstUnstamped = after; // only a completed one: the rest stay unstamped
+            }
             a.expire(); // completes it unless a reply or failure came first
             a = after;
         }
@@ -205,10 +273,13 @@ final class AskDeadlines {
     private static void compact(Lane lane) {
         AskReplyRef<?> head = null;
         AskReplyRef<?> tail = null;
+        AskReplyRef<?> firstUnstamped = null;
+        boolean inUnstamped = false;
         int live = 0;
         for (AskReplyRef<?> a = lane.head; a != null; ) {
             AskReplyRef<?> after = a.nextDeadline;
             a.nextDeadline = null;
+            inUnstamped |= a == lane.firstUnstamped;
             if (!a.isFinished()) {
                 if (tail == null) {
                     head = a;
@@ -217,11 +288,15 @@ final class AskDeadlines {
                 }
                 tail = a;
                 live++;
+                if (inUnstamped && firstUnstamped == null) {
+                    firstUnstamped = a;
+                }
             }
             a = after;
         }
         lane.head = head;
         lane.tail = tail;
+        lane.firstUnstamped = firstUnstamped;
         lane.size = live;
         lane.compactAt = Math.max(MIN_COMPACT, 2 * live);
     }

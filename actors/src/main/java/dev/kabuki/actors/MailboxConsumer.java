@@ -24,7 +24,13 @@ interface MailboxConsumer<M> {
     /** Whether the actor has terminated: the mailbox then closes and drains. */
     boolean isTerminated();
 
-    /** The activation is about to release the token with nothing left to do. */
+    /**
+     * The activation is about to release the token with nothing left to do, or a batch of
+     * {@code throughput} messages is over and the activation goes on or hands the token on:
+     * the consumer settles what it deferred in the batch (its {@code ctx.ask}s' deadlines,
+     * completed asks to sweep). An activation that re-submits itself while a sender is
+     * mid-append does not call it; the next activation does.
+     */
     void beforeIdle();
 
     /**

@@ -121,6 +121,63 @@ class AskDeadlinesTest {
         }
     }
 
+    /**
+     * The asks of one batch get their deadlines from one clock read at the batch's end. Here a
+     * batch (at t = 1) first sends an ask that fails at once (to a stopped actor), the first
+     * unstamped one of its lane, then 100 that wait, which compacts the lane with that failed
+     * ask in it; a batch at t = 6 starts an empty lane with an ask that fails at once. Would
+     * catch the unstamped run losing its start when completed asks are unlinked (asks left without a deadline time out at the first expiry, at t = 5, or never)
+     * and an ask stamped at the wrong time.
+     */
+    @Test
+    void asksOfOneBatchGetTheirDeadlineAtItsEndThroughUnlinksAndCompactions() {
+        try (ActorSystem system = ActorSystem.builder().threadNamePrefix("deadlines-batch")
+                .flavor(ActorSystem.Flavor.CURRENT_THREAD).startPaused(true).build()) {
+            ActorRef<Req> silent = system.spawnActor("silent", () -> (ctx, m) -> { });
+            ActorRef<Req> gone = system.spawnActor("gone", () -> (ctx, m) -> { });
+            system.stop(gone);
+            List<Answer> answers = new CopyOnWriteArrayList<>();
+            ActorRef<Msg> asker = asker(system, "asker", answers, ActorOptions.defaults());
+            asker.tell(new AskIt(silent, Duration.ofSeconds(5), 0, 1)); // t = 0: deadline t = 5
+            system.runUntilIdle();
+            system.advanceTime(Duration.ofSeconds(1));
+            asker.tell(new AskIt(gone, Duration.ofSeconds(5), 1000, 1)); // one batch at t = 1
+            asker.tell(new AskIt(silent, Duration.ofSeconds(5), 1, 100));
+            system.runUntilIdle();
+            assertThat(answers).singleElement().satisfies(a -> {
+                assertThat(a.tag()).isEqualTo(1000);
+                assertThat(a.failure()).isInstanceOf(ActorTerminatedException.class);
+            });
+            answers.clear();
+            system.advanceTime(Duration.ofSeconds(4)); // t = 5
+            assertThat(timedOutTags(answers)).containsExactly(0);
+            system.advanceTime(Duration.ofMillis(999)); // t = 5.999
+            assertThat(timedOutTags(answers)).containsExactly(0);
+            system.advanceTime(Duration.ofMillis(1)); // t = 6
+            List<Integer> expected = new ArrayList<>();
+            expected.add(0);
+            for (int i = 1; i <= 100; i++) {
+                expected.add(i);
+            }
+            assertThat(timedOutTags(answers)).containsExactlyElementsOf(expected);
+            // The lane is empty; a batch at t = 6 starts with an ask that fails at once, which
+            // the next ask's add unlinks: the run of unstamped asks then starts after it.
+            answers.clear();
+            asker.tell(new AskIt(gone, Duration.ofSeconds(5), 2000, 1));
+            asker.tell(new AskIt(silent, Duration.ofSeconds(5), 200, 1));
+            system.runUntilIdle();
+            answers.clear();
+            system.advanceTime(Duration.ofMillis(4999)); // t = 10.999
+            assertThat(answers).isEmpty();
+            system.advanceTime(Duration.ofMillis(1)); // t = 11
+            assertThat(timedOutTags(answers)).containsExactly(200);
+            CompletableFuture<Integer> kept = new CompletableFuture<>();
+            asker.tell(new CountKept(kept));
+            system.runUntilIdle();
+            assertThat(kept).isCompletedWithValue(0);
+        }
+    }
+
     @Test
     void aRestartOfTheAskerKeepsItsAsksTimeoutsAndAStoppedAskersAsksStillTimeOut() {
         try (ActorSystem system = ActorSystem.builder().threadNamePrefix("deadlines-restart")
