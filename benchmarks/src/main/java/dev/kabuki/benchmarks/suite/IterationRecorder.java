@@ -58,6 +58,11 @@ public final class IterationRecorder implements InternalProfiler {
             IterationParams iterationParams, IterationResult result) {
         double cpuMs = (os.getProcessCpuTime() - cpuStart) / 1e6;
         double wallMs = (System.nanoTime() - wallStart) / 1e6;
+        if (result.getRawPrimaryResults().isEmpty()) {
+            // The benchmark method threw: JMH reports its exception once this returns (throwing
+            // here would report this profiler's failure instead and hide the benchmark's).
+            return List.of();
+        }
         Result<?> primary = result.getPrimaryResult();
         RECORDS.add(new Iteration(iterationParams.getType() == IterationType.WARMUP,
                 primary.getScore(), primary.getScoreUnit(), cpuMs, wallMs));
