@@ -31,7 +31,8 @@ public interface ActorRef<M> {
      * Asks: sends the message built by {@code request} around a one-shot reply address and
      * returns the reply as a handle. The handle times out
      * ({@link dev.kabuki.scheduler.TaskTimeoutException}) if no reply comes within
-     * {@code timeout}; it fails at once with an {@link ActorTerminatedException} cause if the
+     * {@code timeout} (never earlier; up to about two timer ticks later, 2 ms by default, and
+     * exactly at it on a paused system's manual clock); it fails at once with an {@link ActorTerminatedException} cause if the
      * target is or becomes stopped first, with the target's own exception as cause if the target
      * throws while handling this message, with a {@link MailboxFullException} cause if the
      * target's bounded mailbox is full (under either overflow policy; DROP also sends the

@@ -15,25 +15,39 @@ import java.util.concurrent.RejectedExecutionException;
  * <h2>Mechanism</h2>
  * As in {@link AskDeadlines} (an actor's own asks), asks with the same timeout expire in the
  * order they were sent, so each distinct timeout is a <em>lane</em>, a FIFO list of asks
- * (linked through {@link AskReplyRef#nextDeadline}) whose deadlines never decrease. Unlike an
- * actor, a thread cannot be sent a message to expire its asks: it may be blocked, or gone. So
- * the asking thread only appends, and the timer thread does the rest:
+ * (linked through {@link AskReplyRef#nextDeadline}). Unlike an actor, a thread cannot be sent a
+ * message to expire its asks: it may be blocked, or gone. So the asking thread only appends, and
+ * the timer thread does the rest, in three actions that run one at a time:
  * <ul>
- *   <li><b>Expiry.</b> One timer entry, armed for the earliest deadline, runs {@link #expire}:
- *       it walks each lane from its head, times out (hands off the completion of) every
- *       waiting ask past its deadline, moves the head past them and the completed ones, stops
- *       at the first ask not yet due, and arms the entry for the earliest such ask.</li>
- *   <li><b>Tidying.</b> Every {@code tidyEvery} appends (at least {@value #MIN_TIDY}, and
- *       twice what the last tidy kept), the asker schedules one {@link #tidy} on the timer: it
- *       unlinks every completed ask of every lane. So a lane holds about what is in flight plus
- *       what was sent since the last tidy, O(1) amortized per ask, and a thread that stopped
- *       asking lets its completed asks go at the next firing (but each lane's last ask).</li>
+ *   <li><b>Stamping visit</b> ({@link #visit}). The asker does not read the clock: after an
+ *       append it makes sure one visit is requested (at most one pending; the timer runs it at
+ *       its next tick). The visit reads each lane's tail, <em>then</em> the clock, and closes
+ *       the lane's asks appended since its last visit into a <em>segment</em>: one
+ *       <em>mark</em> (the segment's last ask, and the deadline {@code now + timeout}) at the
+ *       end of the lane's mark queue. It touches no ask. Every ask of the segment was appended
+ *       before that clock reading, so no ask times out before its timeout has passed since it
+ *       was sent; it may time out up to the visit's delay later (a timer tick, 1 ms by default,
+ *       plus scheduling latency), on top of the tick of the expiry itself. Marks of a lane are
+ *       in deadline order, because visits are.</li>
+ *   <li><b>Expiry</b> ({@link #expire}). One timer entry, armed for the earliest mark, walks
+ *       each lane: for every mark now due it times out (hands off the completion of) every
+ *       waiting ask from the lane's head through the mark's ask and moves the head past them;
+ *       then it arms the entry for the earliest mark left.</li>
+ *   <li><b>Tidying</b> (from a visit, once the asker has appended {@code tidyEvery} asks since
+ *       the last tidy: at least {@value #MIN_TIDY}, and twice what the last tidy kept). It
+ *       unlinks every completed ask, drops every mark whose segment has no waiting ask left,
+ *       and moves each other mark back to its segment's last waiting ask (the completed asks
+ *       after it fall into the next segment: completed, they have no deadline to keep). So a
+ *       lane holds about what is in flight plus what was sent since the last tidy, O(1)
+ *       amortized per ask, and a thread that stopped asking lets its asks go as their marks fall
+ *       due (but each lane's last ask).</li>
  * </ul>
- * An ask costs its thread a clock read, a link and one volatile store (the hand-shake below).
- * The asker never reads whether its asks completed: that state is written by whoever answers,
- * on another core, and reading it back per ask would cost a cache miss each. A reply costs
- * nothing here: no shared timer entry scheduled and cancelled per ask, no timer thread taking in
- * millions of entries that are cancelled a few microseconds later.
+ * An ask costs its thread a link, a volatile store and a volatile load (the hand-shake below),
+ * and, once per visit, a CAS and a timer entry. The asker never reads whether its asks
+ * completed: that state is written by whoever answers, on another core, and reading it back per
+ * ask would cost a cache miss each. A reply costs nothing here: no shared timer entry scheduled
+ * and cancelled per ask, no timer thread taking in millions of entries that are cancelled a few
+ * microseconds later.
  *
  * <p>At most {@value #MAX_LANES} lanes per thread: an ask with yet another timeout is refused
  * by {@link #add} and uses the shared timer.
@@ -42,40 +56,51 @@ import java.util.concurrent.RejectedExecutionException;
  * <ul>
  *   <li>The asking thread writes {@code lanes}/{@code laneCount} (a new lane is published by
  *       the volatile {@code laneCount}), each lane's {@code tail} (volatile) and its first
- *       {@code head}, and the asks' {@code deadline} and {@code nextDeadline} (the link a
- *       release store), and its own counters.</li>
- *   <li>The timer thread (its actions run one at a time) moves {@code head} forward (release)
- *       and relinks past the asks it unlinks. It never unlinks a lane's last ask (the next
- *       append links after it), so a lane, once it has had an ask, is never empty and its
- *       {@code head} never goes back to null. An unlinked ask keeps its link, so nothing that
- *       still points at it loses the rest of the lane.</li>
+ *       {@code head}, the asks' {@code nextDeadline} (the link, a release store),
+ *       {@code appends} (opaque), and {@code state} from IDLE to REQUESTED (CAS).</li>
+ *   <li>The timer thread (its actions run one at a time, each seeing what the ones before it
+ *       wrote) writes the marks, {@code lastMarked}, {@code spent}, the armed entry's
+ *       bookkeeping and the tidy's counters, all its own; moves {@code head} forward (release)
+ *       and relinks past the asks it unlinks; and moves {@code state} from REQUESTED to IDLE
+ *       (CAS). It never unlinks a lane's last ask (the next append links after it), so a lane,
+ *       once it has had an ask, is never empty and its {@code head} never goes back to null; nor
+ *       the ask of a mark it keeps. An unlinked ask keeps its link, so nothing that still points
+ *       at it loses the rest of the lane.</li>
+ *   <li>{@link #abandon} (the timer shut down: the closing thread, once the timer thread has
+ *       stopped, or an asker whose request found the timer shut) sets {@code state} to CLOSED
+ *       for good, then fails every waiting ask it finds.</li>
  *   <li>Completing an ask: any thread; the promise decides the one winner.</li>
- *   <li>{@code armed}, {@code armedFor} and {@code armedGeneration}: under this object's lock,
- *       taken by the asker only when it must arm (no entry armed, or armed for later than its
- *       ask's deadline) and by the timer thread once per firing; {@code armed} and
- *       {@code armedFor} are also read without the lock, volatile, on the asker's fast path.
- *       {@code tidyRequested}: set by the asker, cleared by the tidy.</li>
  * </ul>
  *
  * <h2>No ask left without a timeout (the hand-shake)</h2>
- * The asker appends (its volatile store of the lane's {@code tail}), then reads {@code armed}
- * and {@code armedFor}; a firing entry clears {@code armed} (volatile store, under the lock)
- * before its walk reads any lane. Both sides store, then load, volatiles, so at least one sees
- * the other: either the asker sees the entry disarmed, and arms it for its ask, or the walk
- * sees the ask (it re-walks a lane whose {@code tail} is not the last ask it reached). An ask
- * the walk sees but that is not due gets the entry armed for a deadline no later than its own
- * (its lane's first ask not yet due comes no later than it). Extra entries (an asker and the
- * walk both arming) only cost an early walk.
+ * The asker appends (its volatile store of the lane's {@code tail}), then reads {@code state}
+ * (volatile); a visit moves {@code state} from REQUESTED to IDLE (a volatile CAS) before it
+ * reads any tail. Both sides store, then load, volatiles, so at least one sees the other: either
+ * the asker sees IDLE and requests a new visit, or the visit sees the ask and marks it. A marked
+ * ask's mark is then due before the expiry entry: the visit arms the entry for the earliest mark
+ * whenever no entry is armed for it or earlier, and the expiry re-arms for the earliest mark
+ * left; both run on the timer thread, so there is no race there. The same hand-shake with
+ * CLOSED: either the asker sees CLOSED and {@link #add} throws (the caller fails the ask), or
+ * {@link #abandon}'s walk finds the ask.
  */
 final class ThreadAskDeadlines {
     static final int MAX_LANES = AskDeadlines.MAX_LANES;
     /** Fewest appends between two tidies. */
     static final int MIN_TIDY = 4096;
 
+    /** No visit pending: the next append requests one. */
+    private static final int IDLE = 0;
+    /** A visit is pending; it has not yet read the tails. */
+    private static final int REQUESTED = 1;
+    /** The timer shut down: every ask fails. */
+    private static final int CLOSED = 2;
+
     private static final VarHandle NEXT;
     private static final VarHandle HEAD;
     private static final VarHandle TAIL;
     private static final VarHandle LANE_COUNT;
+    private static final VarHandle STATE;
+    private static final VarHandle APPENDS;
 
     static {
         try {
@@ -84,22 +109,78 @@ final class ThreadAskDeadlines {
             HEAD = l.findVarHandle(Lane.class, "head", AskReplyRef.class);
             TAIL = l.findVarHandle(Lane.class, "tail", AskReplyRef.class);
             LANE_COUNT = l.findVarHandle(ThreadAskDeadlines.class, "laneCount", int.class);
+            STATE = l.findVarHandle(ThreadAskDeadlines.class, "state", int.class);
+            APPENDS = l.findVarHandle(ThreadAskDeadlines.class, "appends", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Asks of one timeout, oldest first. */
+    /** Asks of one timeout, oldest first, and the marks of its segments, oldest first. */
     static final class Lane {
         final long timeoutNanos;
-        /** Asker writes (release); the walk reads (acquire). */
+        /** Asker writes the first one (release); then the timer thread moves it (release). */
         @SuppressWarnings("unused") // accessed through HEAD
         private AskReplyRef<?> head;
-        /** Asker writes (volatile: the hand-shake); the walk reads (volatile). */
+        /** Asker writes (volatile: the hand-shake); the timer thread reads (volatile). */
         @SuppressWarnings("unused") // accessed through TAIL
         private AskReplyRef<?> tail;
+
+        // Timer thread only from here on.
+        /** The ask of the last mark made (the tail the last visit read); identity only. */
+        private AskReplyRef<?> lastMarked;
+        /**
+         * The head when an expiry left it on an ask it had just handled (the last ask of the
+         * lane then): the next expiry starts after it.
+         */
+        private AskReplyRef<?> spent;
+        /** Ring of marks: the segment's last ask and its deadline; {@code markCount} from {@code markFirst}. */
+        private AskReplyRef<?>[] markAsk = new AskReplyRef<?>[8];
+        private long[] markDeadline = new long[8];
+        private int markFirst;
+        private int markCount;
+
         Lane(long timeoutNanos) {
             this.timeoutNanos = timeoutNanos;
+        }
+
+        private int slot(int i) {
+            return (markFirst + i) & (markAsk.length - 1);
+        }
+
+        private void pushMark(AskReplyRef<?> last, long deadline) {
+            if (markCount == markAsk.length) {
+                AskReplyRef<?>[] asks = new AskReplyRef<?>[2 * markCount];
+                long[] deadlines = new long[2 * markCount];
+                for (int i = 0; i < markCount; i++) {
+                    asks[i] = markAsk[slot(i)];
+                    deadlines[i] = markDeadline[slot(i)];
+                }
+                markAsk = asks;
+                markDeadline = deadlines;
+                markFirst = 0;
+            }
+            int s = slot(markCount++);
+            markAsk[s] = last;
+            markDeadline[s] = deadline;
+        }
+
+        /** Moves mark {@code from} to {@code to <= from} (compacting the kept marks, in order). */
+        private void moveMark(int from, int to) {
+            int f = slot(from);
+            int t = slot(to);
+            AskReplyRef<?> ask = markAsk[f];
+            markAsk[f] = null;
+            markAsk[t] = ask;
+            markDeadline[t] = markDeadline[f];
+        }
+
+        private AskReplyRef<?> pollMark() {
+            AskReplyRef<?> last = markAsk[markFirst];
+            markAsk[markFirst] = null;
+            markFirst = (markFirst + 1) & (markAsk.length - 1);
+            markCount--;
+            return last;
         }
     }
 
@@ -108,21 +189,30 @@ final class ThreadAskDeadlines {
     /** Lanes in use; the asker publishes a new lane with a volatile store. */
     @SuppressWarnings("unused") // accessed through LANE_COUNT
     private int laneCount;
-    /** True while an entry armed for {@code armedFor} is pending. Written under the lock. */
-    private volatile boolean armed;
-    /** Written under the lock, before {@code armed} is set. */
-    private volatile long armedFor;
+    /** IDLE, REQUESTED or CLOSED: the hand-shake. */
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+    /** Asks appended, ever (wrapping); asker writes (opaque), the visit reads (opaque). */
+    @SuppressWarnings("unused") // accessed through APPENDS
+    private int appends;
+
+    // Timer thread only.
+    /** True while an entry armed for {@code armedFor} is pending. */
+    private boolean armed;
+    private long armedFor;
     /** Which entry is the armed one: an older entry firing does not clear {@code armed}. */
     private long armedGeneration;
-    /** Asker only: appends since the last tidy was requested. */
-    private int appendsSinceTidy;
-    /** Appends between tidies; written by the tidy, read by the asker. */
-    private volatile int tidyEvery = MIN_TIDY;
-    private volatile boolean tidyRequested;
-    private final Task tidy = new Task() {
+    /** {@code appends} as the last tidy found it. */
+    private int appendsAtTidy;
+    /** Appends between tidies. */
+    private int tidyEvery = MIN_TIDY;
+    /** The visit's tails, read before its clock reading; one per lane. */
+    private final AskReplyRef<?>[] visitTails = new AskReplyRef<?>[MAX_LANES];
+
+    private final Task visit = new Task() {
         @Override
         public void run() {
-            tidy();
+            visit();
         }
 
         @Override
@@ -141,38 +231,43 @@ final class ThreadAskDeadlines {
      *
      * @return false if this thread already uses {@value #MAX_LANES} other timeouts: the caller
      *         arms the ask's timeout on the shared timer instead
-     * @throws RejectedExecutionException the timer is shut down; the ask has then been
-     *         abandoned (failed), as the timer does with what it cannot run
+     * @throws RejectedExecutionException the timer is shut down; the caller fails the ask (it
+     *         may have been failed already)
      */
     boolean add(AskReplyRef<?> ask, Duration timeout) {
         Lane lane = lane(AskDeadlines.timeoutNanos(timeout)); // cut as an actor's asks are
         if (lane == null) {
             return false;
         }
-        long deadline = timer.nanoTime() + lane.timeoutNanos;
-        ask.deadline = deadline;
         AskReplyRef<?> tail = (AskReplyRef<?>) TAIL.getOpaque(lane);
         if (tail == null) {
             HEAD.setRelease(lane, ask);
         } else {
             NEXT.setRelease(tail, ask);
         }
-        TAIL.setVolatile(lane, ask); // the hand-shake's store: before reading armed
-        if (!armed || deadline - armedFor < 0) {
-            arm(deadline);
-        }
-        if (++appendsSinceTidy >= tidyEvery && !tidyRequested) {
-            appendsSinceTidy = 0;
-            tidyRequested = true;
-            timer.schedule(Duration.ZERO, tidy);
+        TAIL.setVolatile(lane, ask); // the hand-shake's store: before reading state
+        APPENDS.setOpaque(this, (int) APPENDS.getOpaque(this) + 1);
+        int s = (int) STATE.getVolatile(this);
+        if (s != REQUESTED) {
+            requestVisit(s);
         }
         return true;
+    }
+
+    /** Asker: no visit pending (IDLE) or the timer is shut (CLOSED). */
+    private void requestVisit(int s) {
+        // Only this thread moves IDLE to REQUESTED, so the CAS fails only on CLOSED.
+        if (s == IDLE && STATE.compareAndSet(this, IDLE, REQUESTED)) {
+            timer.schedule(Duration.ZERO, visit); // shut: abandons the visit (fails every ask), throws
+            return;
+        }
+        throw new RejectedExecutionException("timer is shut down");
     }
 
     /**
      * The lane for {@code timeoutNanos}, made if there is room, else null. As
      * {@code AskDeadlines.lane}, but a new lane is published (the volatile {@code laneCount})
-     * to the timer thread's walks.
+     * to the timer thread.
      */
     private Lane lane(long timeoutNanos) {
         int n = (int) LANE_COUNT.getOpaque(this);
@@ -191,28 +286,83 @@ final class ThreadAskDeadlines {
     }
 
     /**
-     * Unlinks every completed ask of every lane, but each lane's last one, and sets the number
-     * of appends before the next tidy. Timer thread.
+     * The stamping visit: marks each lane's asks appended since the last visit with the deadline
+     * of one clock reading taken after their tails were read, arms the expiry entry if a new mark
+     * is the earliest, and tidies when due. Timer thread.
+     */
+    void visit() {
+        STATE.compareAndSet(this, REQUESTED, IDLE); // the hand-shake's store: before reading tails
+        int n = (int) LANE_COUNT.getVolatile(this);
+        for (int i = 0; i < n; i++) {
+            visitTails[i] = (AskReplyRef<?>) TAIL.getVolatile(lanes[i]);
+        }
+        long now = timer.nanoTime(); // after the tails: every ask marked was sent before it
+        for (int i = 0; i < n; i++) {
+            Lane lane = lanes[i];
+            AskReplyRef<?> t = visitTails[i];
+            visitTails[i] = null;
+            if (t != null && t != lane.lastMarked) {
+                long deadline = now + lane.timeoutNanos;
+                lane.pushMark(t, deadline);
+                lane.lastMarked = t;
+                if (lane.markCount == 1) { // the lane's earliest mark: maybe the earliest of all
+                    try {
+                        arm(deadline);
+                    } catch (RejectedExecutionException shutDown) {
+                        return; // the timer closed meanwhile and abandoned the entry, failing what waits
+                    }
+                }
+            }
+        }
+        int appended = (int) APPENDS.getOpaque(this);
+        if (appended - appendsAtTidy >= tidyEvery) {
+            appendsAtTidy = appended;
+            tidy();
+        }
+    }
+
+    /**
+     * Unlinks every completed ask of every lane but each lane's last one, drops the marks whose
+     * segments have no waiting ask left, and sets the number of appends before the next tidy.
+     * Timer thread.
      */
     void tidy() {
-        tidyRequested = false;
         int kept = 0;
         int n = (int) LANE_COUNT.getVolatile(this);
         for (int i = 0; i < n; i++) {
-            kept += unlinkCompleted(lanes[i]);
+            kept += tidy(lanes[i]);
         }
         tidyEvery = Math.max(MIN_TIDY, 2 * kept);
     }
 
-    /** Unlinks the lane's completed asks but its last one; returns the asks left. Timer thread. */
-    private static int unlinkCompleted(Lane lane) {
+    /** Tidies one lane; returns the asks left linked. Timer thread. */
+    private static int tidy(Lane lane) {
         AskReplyRef<?> head = (AskReplyRef<?>) HEAD.getAcquire(lane);
+        AskReplyRef<?> first = null; // the first ask kept: the new head
         AskReplyRef<?> last = null; // the last ask kept
         int kept = 0;
+        int mark = 0; // the mark whose segment the walk is in
+        int marksKept = 0;
+        AskReplyRef<?> segmentWaiter = null; // the last waiting ask of the walk's segment
         for (AskReplyRef<?> a = head; a != null; ) {
             AskReplyRef<?> after = (AskReplyRef<?>) NEXT.getAcquire(a);
-            if (after == null || !a.isFinished()) { // the last one stays: the next append links to it
+            boolean waiting = !a.isFinished();
+            if (waiting) {
+                segmentWaiter = a;
+            }
+            if (mark < lane.markCount && a == lane.markAsk[lane.slot(mark)]) { // ends a segment
+                if (segmentWaiter != null) {
+                    // Kept, and moved back to the segment's last waiting ask (kept as waiting):
+                    // the completed asks after it go, and belong to the next segment, harmlessly.
+                    lane.moveMark(mark, marksKept);
+                    lane.markAsk[lane.slot(marksKept++)] = segmentWaiter;
+                }
+                mark++;
+                segmentWaiter = null;
+            }
+            if (waiting || after == null) { // the last one stays: the next append links to it
                 if (last == null) {
+                    first = a;
                     if (a != head) {
                         HEAD.setRelease(lane, a);
                     }
@@ -224,11 +374,21 @@ final class ThreadAskDeadlines {
             }
             a = after;
         }
+        for (; mark < lane.markCount; mark++) { // not reached (every mark's ask is linked): kept
+            lane.moveMark(mark, marksKept++);
+        }
+        for (int i = marksKept; i < lane.markCount; i++) {
+            lane.markAsk[lane.slot(i)] = null;
+        }
+        lane.markCount = marksKept;
+        if (lane.spent != null && lane.spent != first) {
+            lane.spent = null; // unlinked: no longer the head (and not to be kept reachable)
+        }
         return kept;
     }
 
-    /** Arms an entry for {@code deadline} unless one is armed for no later. */
-    private synchronized void arm(long deadline) {
+    /** Arms an entry for {@code deadline} unless one is armed for no later. Timer thread. */
+    private void arm(long deadline) {
         if (armed && armedFor - deadline <= 0) {
             return;
         }
@@ -239,14 +399,12 @@ final class ThreadAskDeadlines {
     }
 
     /**
-     * An entry fired: times out every waiting ask past its deadline and arms the entry for the
-     * earliest ask not yet due. Timer thread (its actions run one at a time).
+     * An entry fired: times out every waiting ask of every mark now due and arms the entry for
+     * the earliest mark left. Timer thread.
      */
     void expire(long generation) {
-        synchronized (this) {
-            if (generation == armedGeneration) {
-                armed = false; // the hand-shake's store: before reading any lane
-            }
+        if (generation == armedGeneration) {
+            armed = false;
         }
         long now = timer.nanoTime();
         boolean found = false;
@@ -254,10 +412,13 @@ final class ThreadAskDeadlines {
         int n = (int) LANE_COUNT.getVolatile(this);
         for (int i = 0; i < n; i++) {
             Lane lane = lanes[i];
-            AskReplyRef<?> notDue = walk(lane, now);
-            if (notDue != null && (!found || notDue.deadline - next < 0)) {
-                found = true;
-                next = notDue.deadline;
+            expire(lane, now);
+            if (lane.markCount > 0) {
+                long d = lane.markDeadline[lane.markFirst];
+                if (!found || d - next < 0) {
+                    found = true;
+                    next = d;
+                }
             }
         }
         if (found) {
@@ -270,53 +431,92 @@ final class ThreadAskDeadlines {
     }
 
     /**
-     * Times out the lane's waiting asks due by {@code now} and moves the lane's head past them
-     * and the completed ones; returns the first ask not yet due, or null if every ask of the
-     * lane is due (then handled).
+     * Times out the waiting asks of the lane's marks due by {@code now}, oldest first, and moves
+     * the lane's head past them. The asks of a mark's segment run from the head (after
+     * {@code spent}) through the mark's ask, which the head reaches by links: the timer thread
+     * keeps every pending mark's ask linked.
      */
-    private static AskReplyRef<?> walk(Lane lane, long now) {
-        for (;;) {
-            AskReplyRef<?> head = (AskReplyRef<?>) HEAD.getAcquire(lane);
-            AskReplyRef<?> last = null;
-            AskReplyRef<?> a = head;
-            while (a != null) {
-                if (a.deadline - now > 0) {
-                    break; // deadlines never decrease along a lane
-                }
+    private static void expire(Lane lane, long now) {
+        while (lane.markCount > 0 && lane.markDeadline[lane.markFirst] - now <= 0) {
+            AskReplyRef<?> last = lane.pollMark();
+            AskReplyRef<?> a = (AskReplyRef<?>) HEAD.getAcquire(lane);
+            if (a == lane.spent) {
+                a = (AskReplyRef<?>) NEXT.getAcquire(a);
+            }
+            for (; a != null; a = (AskReplyRef<?>) NEXT.getAcquire(a)) {
                 if (!a.isFinished()) {
                     a.run(); // hands the timeout's completion to the core dispatcher
                 }
-                last = a;
-                a = (AskReplyRef<?>) NEXT.getAcquire(a);
+                if (a == last) {
+                    break;
+                }
             }
-            // The new head: the first ask not due, else the last one reached (never unlinked:
-            // it may be the tail).
-            AskReplyRef<?> newHead = a != null ? a : last;
-            if (newHead != null && newHead != head) {
-                HEAD.setRelease(lane, newHead);
+            AskReplyRef<?> after = (AskReplyRef<?>) NEXT.getAcquire(last);
+            if (after != null) {
+                HEAD.setRelease(lane, after);
+                lane.spent = null;
+            } else { // last is the lane's last ask: it stays linked, handled
+                HEAD.setRelease(lane, last);
+                lane.spent = last;
             }
-            if (a != null) {
-                return a;
-            }
-            AskReplyRef<?> tail = (AskReplyRef<?>) TAIL.getVolatile(lane);
-            if (tail == null || tail == last) {
-                return null;
-            }
-            // Appended after the link we ended on was read, or we stood on an unlinked ask: again.
         }
     }
 
-    /** The timer shut down: every waiting ask fails. Timer thread, or the closing thread. */
+    /**
+     * The timer shut down: no visit will come, so every waiting ask fails, and every later
+     * {@link #add} throws. The closing thread once the timer thread has stopped, or an asker
+     * whose visit the shut timer refused.
+     */
     void abandon(Throwable reason) {
+        STATE.setVolatile(this, CLOSED); // the hand-shake's store: before reading tails
         int n = (int) LANE_COUNT.getVolatile(this);
         for (int i = 0; i < n; i++) {
-            for (AskReplyRef<?> a = (AskReplyRef<?>) HEAD.getAcquire(lanes[i]); a != null;
-                 a = (AskReplyRef<?>) NEXT.getAcquire(a)) {
+            Lane lane = lanes[i];
+            AskReplyRef<?> tail = (AskReplyRef<?>) TAIL.getVolatile(lane);
+            for (AskReplyRef<?> a = (AskReplyRef<?>) HEAD.getAcquire(lane); a != null;
+                 a = a == tail ? null : (AskReplyRef<?>) NEXT.getAcquire(a)) {
                 if (!a.isFinished()) {
                     a.abandon(reason);
                 }
             }
         }
+    }
+
+    /** Asks linked in all lanes (walks them). For tests; not while the asker appends. */
+    int linkedAsks() {
+        int count = 0;
+        int n = (int) LANE_COUNT.getVolatile(this);
+        for (int i = 0; i < n; i++) {
+            for (AskReplyRef<?> a = (AskReplyRef<?>) HEAD.getAcquire(lanes[i]); a != null;
+                 a = (AskReplyRef<?>) NEXT.getAcquire(a)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** The deadlines of each lane's pending marks, oldest first. For tests; timer thread. */
+    long[][] markDeadlines() {
+        int n = (int) LANE_COUNT.getVolatile(this);
+        long[][] out = new long[n][];
+        for (int i = 0; i < n; i++) {
+            Lane lane = lanes[i];
+            out[i] = new long[lane.markCount];
+            for (int j = 0; j < lane.markCount; j++) {
+                out[i][j] = lane.markDeadline[lane.slot(j)];
+            }
+        }
+        return out;
+    }
+
+    /** The ask the last visit marked in lane {@code i} (the tail it read), or null. For tests; timer thread. */
+    AskReplyRef<?> lastMarked(int i) {
+        return i < (int) LANE_COUNT.getVolatile(this) ? lanes[i].lastMarked : null;
+    }
+
+    /** Whether a visit is pending. For tests. */
+    boolean visitRequested() {
+        return (int) STATE.getVolatile(this) == REQUESTED;
     }
 
     /** The entry's action. */

@@ -3,13 +3,17 @@ package dev.kabuki.actors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kabuki.scheduler.Cancellable;
 import dev.kabuki.scheduler.JoinHandle;
 import dev.kabuki.scheduler.JoinTimeoutException;
 import dev.kabuki.scheduler.TaskFailedException;
 import dev.kabuki.scheduler.TaskTimeoutException;
+import dev.kabuki.scheduler.internal.Task;
+import dev.kabuki.scheduler.internal.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -19,12 +23,236 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The timeouts of asks sent from outside an actor, which the asking thread keeps
- * ({@link ThreadAskDeadlines}) and the timer thread expires: each ask times out at its own
- * deadline (never before) whatever the mix of timeouts, an ask sent while the timer thread is
- * disarming is never left without a timeout, and replies racing time-outs complete each ask once.
+ * ({@link ThreadAskDeadlines}) and the timer thread stamps and expires: each ask times out at
+ * its own deadline (never before its timeout has passed since it was sent, even when stamped
+ * late) whatever the mix of timeouts, an ask sent while the timer thread is visiting is never
+ * left without a timeout, completed asks are let go, asks after the timer shut fail, and replies
+ * racing time-outs complete each ask once.
  */
 class ThreadAskDeadlinesTest {
     private static final Duration LONG = Duration.ofSeconds(30);
+    private static final Duration TEN_MS = Duration.ofMillis(10);
+
+    /** A timer whose actions the test runs by hand, on a clock the test sets. */
+    static final class HandTimer implements Timer {
+        record Scheduled(long delayNanos, Task action) {}
+
+        final List<Scheduled> scheduled = new ArrayList<>();
+        long now;
+
+        @Override
+        public Cancellable schedule(Duration delay, Task action) {
+            scheduled.add(new Scheduled(delay.toNanos(), action));
+            return () -> true;
+        }
+
+        @Override
+        public long nanoTime() {
+            return now;
+        }
+
+        long visits() {
+            return scheduled.stream().filter(e -> e.delayNanos() == 0).count();
+        }
+
+        /** Runs the most recent action scheduled with a zero delay (a visit) or a positive one (an expiry). */
+        void runLatest(boolean visit) {
+            for (int i = scheduled.size() - 1; i >= 0; i--) {
+                if ((scheduled.get(i).delayNanos() == 0) == visit) {
+                    scheduled.get(i).action().run();
+                    return;
+                }
+            }
+            throw new AssertionError("nothing scheduled of that kind: " + scheduled);
+        }
+    }
+
+    /**
+     * A thread's deadlines on a {@link HandTimer}, and a silent target on a paused current-thread
+     * system: the asks' time-outs complete in its {@code runUntilIdle}.
+     */
+    record Rig(ActorSystem system, ActorRef<Req> silent, HandTimer timer, ThreadAskDeadlines deadlines)
+            implements AutoCloseable {
+        static Rig of(String name) {
+            ActorSystem system = ActorSystem.builder().threadNamePrefix(name)
+                    .flavor(ActorSystem.Flavor.CURRENT_THREAD).startPaused(true).build();
+            HandTimer timer = new HandTimer();
+            return new Rig(system, system.spawnActor("silent", () -> (ctx, m) -> { }), timer,
+                    new ThreadAskDeadlines(timer));
+        }
+
+        @Override
+        public void close() {
+            system.close();
+        }
+    }
+
+    private static AskReplyRef<Integer> newAsk(ActorRef<Req> target, Duration timeout) {
+        AskReplyRef<Integer> ask = new AskReplyRef<>((ActorCell<?>) target, null, timeout);
+        ask.message = new Req(0, null); // for the failure messages only
+        return ask;
+    }
+
+    /**
+     * Fails if the visit stamps with a clock reading taken before the asks it marks (an ask would
+     * time out early), if more than one visit is requested while one is pending, or if an
+     * expiry times out an ask of a later segment or leaves one of a due segment waiting.
+     */
+    @Test
+    void aVisitStampsTheAsksSentBeforeItsClockReadingAndTheirSegmentsExpireInOrder() {
+        try (Rig rig = Rig.of("visit-stamps")) {
+            ActorSystem system = rig.system();
+            ActorRef<Req> silent = rig.silent();
+            HandTimer timer = rig.timer();
+            ThreadAskDeadlines deadlines = rig.deadlines();
+            List<AskReplyRef<Integer>> asks = new ArrayList<>();
+            for (int i = 0; i < 3; i++) { // t = 0
+                asks.add(newAsk(silent, TEN_MS));
+                assertThat(deadlines.add(asks.get(i), TEN_MS)).isTrue();
+            }
+            assertThat(timer.visits()).as("one visit for the three").isEqualTo(1);
+            assertThat(deadlines.visitRequested()).isTrue();
+            timer.now = 400_000; // the visit runs late
+            timer.runLatest(true);
+            assertThat(deadlines.visitRequested()).isFalse();
+            assertThat(deadlines.markDeadlines()).isDeepEqualTo(new long[][] {{10_400_000}});
+            assertThat(timer.scheduled).last().extracting(HandTimer.Scheduled::delayNanos).isEqualTo(10_000_000L);
+            timer.now = 500_000;
+            for (int i = 3; i < 5; i++) {
+                asks.add(newAsk(silent, TEN_MS));
+                deadlines.add(asks.get(i), TEN_MS);
+            }
+            assertThat(timer.visits()).isEqualTo(2);
+            timer.now = 900_000;
+            timer.runLatest(true);
+            assertThat(deadlines.markDeadlines()).isDeepEqualTo(new long[][] {{10_400_000, 10_900_000}});
+            assertThat(timer.scheduled).hasSize(3).as("no second entry: the armed one is earlier");
+
+            timer.now = 10_399_999; // 10 ms after the first three were sent, but before their mark
+            timer.runLatest(false);
+            system.runUntilIdle();
+            assertThat(asks).noneMatch(AskReplyRef::isFinished);
+            timer.now = 10_400_000;
+            timer.runLatest(false);
+            system.runUntilIdle();
+            assertThat(asks).extracting(AskReplyRef::isFinished).containsExactly(true, true, true, false, false);
+            assertThatThrownBy(asks.get(0)::join).isInstanceOf(TaskTimeoutException.class)
+                    .hasMessageContaining("/user/silent").hasMessageContaining("timed out");
+            int entries = timer.scheduled.size();
+            timer.now = 10_900_000;
+            timer.runLatest(false);
+            system.runUntilIdle();
+            assertThat(asks).allMatch(AskReplyRef::isFinished);
+            assertThat(deadlines.markDeadlines()).isDeepEqualTo(new long[][] {{}});
+            assertThat(timer.scheduled).as("nothing waits: no entry armed").hasSize(entries);
+        }
+    }
+
+    /**
+     * Fails if a lane with a shorter timeout, started after the entry was armed for a longer
+     * one, does not get an earlier entry (its asks would time out late by the difference).
+     */
+    @Test
+    void aShorterTimeoutAddedLaterArmsAnEarlierEntry() {
+        try (Rig rig = Rig.of("visit-lanes")) {
+            ActorSystem system = rig.system();
+            ActorRef<Req> silent = rig.silent();
+            HandTimer timer = rig.timer();
+            ThreadAskDeadlines deadlines = rig.deadlines();
+            AskReplyRef<Integer> slow = newAsk(silent, Duration.ofSeconds(5));
+            deadlines.add(slow, Duration.ofSeconds(5));
+            timer.runLatest(true);
+            AskReplyRef<Integer> fast = newAsk(silent, TEN_MS);
+            deadlines.add(fast, TEN_MS);
+            timer.runLatest(true);
+            assertThat(deadlines.markDeadlines()).isDeepEqualTo(new long[][] {{5_000_000_000L}, {10_000_000}});
+            assertThat(timer.scheduled).last().extracting(HandTimer.Scheduled::delayNanos).isEqualTo(10_000_000L);
+            timer.now = 10_000_000;
+            timer.runLatest(false);
+            system.runUntilIdle();
+            assertThat(fast.isFinished()).isTrue();
+            assertThat(slow.isFinished()).isFalse();
+            assertThat(timer.scheduled).last().extracting(HandTimer.Scheduled::delayNanos)
+                    .as("re-armed for the slow lane").isEqualTo(4_990_000_000L);
+        }
+    }
+
+    /**
+     * Fails if the tidy keeps completed asks linked (a thread asking on would grow its lanes
+     * without bound), drops a mark whose segment still has a waiting ask (that ask would never
+     * time out), or keeps the marks of segments with nothing waiting.
+     */
+    @Test
+    void tidyingLetsCompletedAsksGoAndKeepsTheMarksOfWhatWaits() {
+        try (Rig rig = Rig.of("visit-tidy")) {
+            ActorSystem system = rig.system();
+            ActorRef<Req> silent = rig.silent();
+            HandTimer timer = rig.timer();
+            ThreadAskDeadlines deadlines = rig.deadlines();
+            List<AskReplyRef<Integer>> waiting = new ArrayList<>();
+            int rounds = 3 * ThreadAskDeadlines.MIN_TIDY / 100 + 1;
+            for (int r = 0; r < rounds; r++) {
+                timer.now = r * 1_000L;
+                for (int i = 0; i < 100; i++) {
+                    int n = r * 100 + i;
+                    AskReplyRef<Integer> ask = newAsk(silent, TEN_MS);
+                    deadlines.add(ask, TEN_MS);
+                    if (n % 1000 == 0) {
+                        waiting.add(ask);
+                    } else {
+                        ask.complete(n);
+                    }
+                }
+                timer.runLatest(true);
+            }
+            // The last tidy came with the last visit (its appends reached 3 * MIN_TIDY).
+            assertThat(deadlines.linkedAsks()).as("the waiting asks and the lane's last").isEqualTo(waiting.size() + 1);
+            assertThat(deadlines.markDeadlines()[0]).as("one mark per segment that waits").hasSize(waiting.size());
+            timer.now = rounds * 1_000L + TEN_MS.toNanos();
+            timer.runLatest(false);
+            system.runUntilIdle();
+            assertThat(waiting).allMatch(AskReplyRef::isFinished);
+            for (AskReplyRef<Integer> ask : waiting) {
+                assertThatThrownBy(ask::join).isInstanceOf(TaskTimeoutException.class);
+            }
+            assertThat(deadlines.linkedAsks()).as("only the lane's last").isEqualTo(1);
+        }
+    }
+
+    /**
+     * Fails if the timer's shut-down leaves a waiting ask waiting, or if a later ask is taken in
+     * (no visit would come for it) instead of refused.
+     */
+    @Test
+    void onceTheTimerShutWaitingAsksFailAndLaterAddsAreRefused() {
+        try (Rig rig = Rig.of("visit-closed")) {
+            ActorSystem system = rig.system();
+            ActorRef<Req> silent = rig.silent();
+            HandTimer timer = rig.timer();
+            ThreadAskDeadlines deadlines = rig.deadlines();
+            AskReplyRef<Integer> before = newAsk(silent, TEN_MS);
+            deadlines.add(before, TEN_MS);
+            timer.scheduled.get(0).action().abandon(new RejectedExecutionException("timer is shut down"));
+            assertThatThrownBy(before::join).isInstanceOf(TaskFailedException.class)
+                    .cause().isInstanceOf(RejectedExecutionException.class).hasMessageContaining("shut down");
+            AskReplyRef<Integer> after = newAsk(silent, TEN_MS);
+            assertThatThrownBy(() -> deadlines.add(after, TEN_MS)).isInstanceOf(RejectedExecutionException.class);
+            assertThat(timer.visits()).isEqualTo(1);
+        }
+    }
+
+    /** Fails if a thread that asked before the system closed can ask afterwards and get a live handle. */
+    @Test
+    void aThreadThatAskedBeforeTheSystemClosedGetsFailedHandlesAfter() {
+        ActorSystem other = ActorSystem.builder().threadNamePrefix("asked-then-closed").workerThreads(1).build();
+        ActorRef<Req> echo = other.spawnActor("echo", () -> (ctx, m) -> m.replyTo().tell(m.tag()));
+        JoinHandle<Integer> first = echo.ask(r -> new Req(4, r), LONG);
+        assertThat(first.join(LONG)).isEqualTo(4);
+        other.close();
+        JoinHandle<Integer> late = echo.ask(r -> new Req(5, r), LONG);
+        assertThatThrownBy(() -> late.join(LONG)).isInstanceOf(TaskFailedException.class)
+                .cause().hasMessageContaining("/user/echo").hasMessageContaining("shut");
+    }
 
     record Req(int tag, ActorRef<Integer> replyTo) {}
 
