@@ -346,7 +346,9 @@ final class ThreadAskDeadlines {
         AskReplyRef<?> segmentWaiter = null; // the last waiting ask of the walk's segment
         for (AskReplyRef<?> a = head; a != null; ) {
             AskReplyRef<?> after = (AskReplyRef<?>) NEXT.getAcquire(a);
-            boolean waiting = !a.isFinished();
+            // The spent head was timed out already, its completion maybe still on its way: it
+            // waits for nothing here, and must never end a later segment (see expire).
+            boolean waiting = a != lane.spent && !a.isFinished();
             if (waiting) {
                 segmentWaiter = a;
             }

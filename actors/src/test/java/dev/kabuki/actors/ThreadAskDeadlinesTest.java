@@ -220,6 +220,52 @@ class ThreadAskDeadlinesTest {
     }
 
     /**
+     * Fails if a tidy takes the ask an expiry has just timed out (its completion still on its
+     * way through the dispatcher, so not yet finished) for a waiting one: it would move the
+     * next segment's mark back onto it, the next expiry would walk past it looking for its
+     * segment's end, and time out the asks of later segments early.
+     */
+    @Test
+    void anAskTimedOutButNotYetCompletedNeverHoldsAMarkForALaterSegment() {
+        try (Rig rig = Rig.of("visit-spent")) {
+            HandTimer timer = rig.timer();
+            ThreadAskDeadlines deadlines = rig.deadlines();
+            AskReplyRef<Integer> first = newAsk(rig.silent(), TEN_MS);
+            deadlines.add(first, TEN_MS);
+            timer.runLatest(true); // mark at 10 ms
+            AskReplyRef<Integer> later = newAsk(rig.silent(), TEN_MS);
+            // Inside blockOn the dispatcher queues what the expiries hand off: first stays
+            // timed out but not finished through the tidy.
+            rig.system().blockOn(() -> {
+                timer.now = 10_000_000;
+                timer.runLatest(false);
+                assertThat(first.isFinished()).isFalse();
+                timer.now = 11_000_000;
+                for (int i = 0; i < 2; i++) {
+                    AskReplyRef<Integer> answered = newAsk(rig.silent(), TEN_MS);
+                    deadlines.add(answered, TEN_MS);
+                    answered.complete(i);
+                }
+                timer.runLatest(true); // mark at 21 ms
+                deadlines.tidy();
+                timer.now = 12_000_000;
+                deadlines.add(later, TEN_MS);
+                timer.runLatest(true); // mark at 22 ms
+                timer.now = 21_000_000;
+                timer.runLatest(false);
+                return null;
+            });
+            rig.system().runUntilIdle();
+            assertThat(first.isFinished()).isTrue();
+            assertThat(later.isFinished()).as("the ask of the 22 ms mark, at 21 ms").isFalse();
+            timer.now = 22_000_000;
+            timer.runLatest(false);
+            rig.system().runUntilIdle();
+            assertThat(later.isFinished()).isTrue();
+        }
+    }
+
+    /**
      * Fails if the timer's shut-down leaves a waiting ask waiting, or if a later ask is taken in
      * (no visit would come for it) instead of refused.
      */
