@@ -61,6 +61,34 @@ class AskDeadlinesTest {
         return tags;
     }
 
+    /**
+     * Fails if asks whose entry the shut timer refused at the batch's end are left waiting for
+     * good, or if the asker stops running: it keeps working, and stopping it must fail each of
+     * them (their outcomes, addressed to the stopped asker, go to dead letters).
+     */
+    @Test
+    void asksWhoseEntryTheShutTimerRefusesFailWhenTheAskerStops() {
+        try (ActorSystem system = ActorSystem.builder().threadNamePrefix("deadlines-shut")
+                .flavor(ActorSystem.Flavor.CURRENT_THREAD).startPaused(true).build()) {
+            ActorRef<Req> silent = system.spawnActor("silent", () -> (ctx, m) -> { });
+            List<Answer> answers = new CopyOnWriteArrayList<>();
+            ActorRef<Msg> asker = asker(system, "asker", answers, ActorOptions.defaults());
+            system.runUntilIdle();
+            ((dev.kabuki.scheduler.internal.ManualTimer) system.timer()).shutdown();
+            asker.tell(new AskIt(silent, Duration.ofSeconds(1), 1, 3));
+            system.runUntilIdle(); // the batch's end: its stamp's entry is refused
+            CompletableFuture<Integer> kept = new CompletableFuture<>();
+            asker.tell(new CountKept(kept));
+            system.runUntilIdle();
+            assertThat(kept).as("the asker still runs, its asks still kept").isCompletedWithValue(3);
+            assertThat(answers).isEmpty();
+            long deadBefore = system.deadLetters().count();
+            system.stop(asker);
+            system.runUntilIdle();
+            assertThat(system.deadLetters().count() - deadBefore).as("the three failed asks' outcomes").isEqualTo(3);
+        }
+    }
+
     @Test
     void asksWithDifferentTimeoutsEachTimeOutAtTheirOwnDeadlineOnTheManualClock() {
         try (ActorSystem system = ActorSystem.builder().threadNamePrefix("deadlines-manual")
