@@ -21,8 +21,12 @@ import java.util.concurrent.RejectedExecutionException;
  * <ul>
  *   <li><b>Stamping visit</b> ({@link #visit}). The asker does not read the clock: after an
  *       append it makes sure one visit is requested (at most one pending; the timer runs it at
- *       its next tick). The visit reads each lane's tail, <em>then</em> the clock, and closes
- *       the lane's asks appended since its last visit into a <em>segment</em>: one
+ *       its next tick). A visit that found new asks schedules the next one itself and leaves
+ *       the request standing, so while the thread keeps asking the timer thread wakes by its
+ *       own tick and the asker never wakes it (a wake-up through the kernel that would cost the
+ *       asker more than all its clock reads of that tick); the first visit that finds nothing
+ *       new withdraws the request. A visit reads each lane's tail, <em>then</em> the clock,
+ *       and closes the lane's asks appended since its last visit into a <em>segment</em>: one
  *       <em>mark</em> (the segment's last ask, and the deadline {@code now + timeout}) at the
  *       end of the lane's mark queue. It touches no ask. Every ask of the segment was appended
  *       before that clock reading, so no ask times out before its timeout has passed since it
@@ -43,7 +47,7 @@ import java.util.concurrent.RejectedExecutionException;
  *       due (but each lane's last ask).</li>
  * </ul>
  * An ask costs its thread a link, a volatile store and a volatile load (the hand-shake below),
- * and, once per visit, a CAS and a timer entry. The asker never reads whether its asks
+ * and, the first after a pause, a CAS and a timer entry. The asker never reads whether its asks
  * completed: that state is written by whoever answers, on another core, and reading it back per
  * ask would cost a cache miss each. A reply costs nothing here: no shared timer entry scheduled
  * and cancelled per ask, no timer thread taking in millions of entries that are cancelled a few
@@ -74,9 +78,11 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <h2>No ask left without a timeout (the hand-shake)</h2>
  * The asker appends (its volatile store of the lane's {@code tail}), then reads {@code state}
- * (volatile); a visit moves {@code state} from REQUESTED to IDLE (a volatile CAS) before it
- * reads any tail. Both sides store, then load, volatiles, so at least one sees the other: either
- * the asker sees IDLE and requests a new visit, or the visit sees the ask and marks it. A marked
+ * (volatile). While {@code state} is REQUESTED a visit is pending or running and reads the tails
+ * later: a visit leaves it REQUESTED only after scheduling the next visit. A visit that found
+ * nothing new moves {@code state} from REQUESTED to IDLE (a volatile CAS), then reads the tails
+ * again. Both sides store, then load, volatiles, so at least one sees the other: either the
+ * asker sees IDLE and requests a new visit, or that second look sees the ask and marks it. A marked
  * ask's mark is then due before the expiry entry: the visit arms the entry for the earliest mark
  * whenever no entry is armed for it or earlier, and the expiry re-arms for the earliest mark
  * left; both run on the timer thread, so there is no race there. The same hand-shake with
@@ -288,20 +294,43 @@ final class ThreadAskDeadlines {
     /**
      * The stamping visit: marks each lane's asks appended since the last visit with the deadline
      * of one clock reading taken after their tails were read, arms the expiry entry if a new mark
-     * is the earliest, and tidies when due. Timer thread.
+     * is the earliest, and tidies when due. While it finds new asks it schedules itself again for
+     * the next tick and leaves the request standing, so a thread that keeps asking never wakes
+     * the timer thread itself (which then wakes on its own tick); the first visit that finds
+     * nothing new withdraws the request and looks again (the hand-shake). Timer thread.
      */
     void visit() {
-        STATE.compareAndSet(this, REQUESTED, IDLE); // the hand-shake's store: before reading tails
+        if (markNew()) {
+            try {
+                timer.schedule(Duration.ZERO, visit); // the request stands: the asker schedules nothing
+            } catch (RejectedExecutionException shutDown) {
+                return; // the timer closed meanwhile and abandoned the visit, failing what waits
+            }
+        } else {
+            STATE.compareAndSet(this, REQUESTED, IDLE); // the hand-shake's store: before reading tails
+            markNew();
+        }
+        int appended = (int) APPENDS.getOpaque(this);
+        if (appended - appendsAtTidy >= tidyEvery) {
+            appendsAtTidy = appended;
+            tidy();
+        }
+    }
+
+    /** Marks each lane's asks appended since its last mark; true if there were any. Timer thread. */
+    private boolean markNew() {
         int n = (int) LANE_COUNT.getVolatile(this);
         for (int i = 0; i < n; i++) {
             visitTails[i] = (AskReplyRef<?>) TAIL.getVolatile(lanes[i]);
         }
         long now = timer.nanoTime(); // after the tails: every ask marked was sent before it
+        boolean found = false;
         for (int i = 0; i < n; i++) {
             Lane lane = lanes[i];
             AskReplyRef<?> t = visitTails[i];
             visitTails[i] = null;
             if (t != null && t != lane.lastMarked) {
+                found = true;
                 long deadline = now + lane.timeoutNanos;
                 lane.pushMark(t, deadline);
                 lane.lastMarked = t;
@@ -309,16 +338,12 @@ final class ThreadAskDeadlines {
                     try {
                         arm(deadline);
                     } catch (RejectedExecutionException shutDown) {
-                        return; // the timer closed meanwhile and abandoned the entry, failing what waits
+                        // the timer closed meanwhile and abandoned the entry, failing what waits
                     }
                 }
             }
         }
-        int appended = (int) APPENDS.getOpaque(this);
-        if (appended - appendsAtTidy >= tidyEvery) {
-            appendsAtTidy = appended;
-            tidy();
-        }
+        return found;
     }
 
     /**

@@ -55,6 +55,15 @@ class ThreadAskDeadlinesTest {
             return scheduled.stream().filter(e -> e.delayNanos() == 0).count();
         }
 
+        long entries() {
+            return scheduled.size() - visits();
+        }
+
+        /** The delay of the expiry entry armed last. */
+        long lastEntryDelay() {
+            return scheduled.stream().filter(e -> e.delayNanos() > 0).reduce((a, b) -> b).orElseThrow().delayNanos();
+        }
+
         /** Runs the most recent action scheduled with a zero delay (a visit) or a positive one (an expiry). */
         void runLatest(boolean visit) {
             for (int i = scheduled.size() - 1; i >= 0; i--) {
@@ -114,19 +123,25 @@ class ThreadAskDeadlinesTest {
             assertThat(deadlines.visitRequested()).isTrue();
             timer.now = 400_000; // the visit runs late
             timer.runLatest(true);
-            assertThat(deadlines.visitRequested()).isFalse();
             assertThat(deadlines.markDeadlines()).isDeepEqualTo(new long[][] {{10_400_000}});
-            assertThat(timer.scheduled).last().extracting(HandTimer.Scheduled::delayNanos).isEqualTo(10_000_000L);
+            assertThat(timer.lastEntryDelay()).isEqualTo(10_000_000L);
+            assertThat(timer.visits()).as("it found asks: it scheduled the next visit itself").isEqualTo(2);
+            assertThat(deadlines.visitRequested()).isTrue();
             timer.now = 500_000;
             for (int i = 3; i < 5; i++) {
                 asks.add(newAsk(silent, TEN_MS));
                 deadlines.add(asks.get(i), TEN_MS);
             }
-            assertThat(timer.visits()).isEqualTo(2);
+            assertThat(timer.visits()).as("the asker requested none: one is pending").isEqualTo(2);
             timer.now = 900_000;
             timer.runLatest(true);
             assertThat(deadlines.markDeadlines()).isDeepEqualTo(new long[][] {{10_400_000, 10_900_000}});
-            assertThat(timer.scheduled).hasSize(3).as("no second entry: the armed one is earlier");
+            assertThat(timer.entries()).as("no second entry: the armed one is earlier").isEqualTo(1);
+            timer.now = 1_900_000;
+            timer.runLatest(true); // finds nothing new: withdraws the request
+            assertThat(timer.visits()).isEqualTo(3);
+            assertThat(deadlines.visitRequested()).isFalse();
+            assertThat(deadlines.markDeadlines()).isDeepEqualTo(new long[][] {{10_400_000, 10_900_000}});
 
             timer.now = 10_399_999; // 10 ms after the first three were sent, but before their mark
             timer.runLatest(false);
@@ -138,13 +153,13 @@ class ThreadAskDeadlinesTest {
             assertThat(asks).extracting(AskReplyRef::isFinished).containsExactly(true, true, true, false, false);
             assertThatThrownBy(asks.get(0)::join).isInstanceOf(TaskTimeoutException.class)
                     .hasMessageContaining("/user/silent").hasMessageContaining("timed out");
-            int entries = timer.scheduled.size();
+            long entries = timer.entries();
             timer.now = 10_900_000;
             timer.runLatest(false);
             system.runUntilIdle();
             assertThat(asks).allMatch(AskReplyRef::isFinished);
             assertThat(deadlines.markDeadlines()).isDeepEqualTo(new long[][] {{}});
-            assertThat(timer.scheduled).as("nothing waits: no entry armed").hasSize(entries);
+            assertThat(timer.entries()).as("nothing waits: no entry armed").isEqualTo(entries);
         }
     }
 
@@ -166,14 +181,13 @@ class ThreadAskDeadlinesTest {
             deadlines.add(fast, TEN_MS);
             timer.runLatest(true);
             assertThat(deadlines.markDeadlines()).isDeepEqualTo(new long[][] {{5_000_000_000L}, {10_000_000}});
-            assertThat(timer.scheduled).last().extracting(HandTimer.Scheduled::delayNanos).isEqualTo(10_000_000L);
+            assertThat(timer.lastEntryDelay()).isEqualTo(10_000_000L);
             timer.now = 10_000_000;
             timer.runLatest(false);
             system.runUntilIdle();
             assertThat(fast.isFinished()).isTrue();
             assertThat(slow.isFinished()).isFalse();
-            assertThat(timer.scheduled).last().extracting(HandTimer.Scheduled::delayNanos)
-                    .as("re-armed for the slow lane").isEqualTo(4_990_000_000L);
+            assertThat(timer.lastEntryDelay()).as("re-armed for the slow lane").isEqualTo(4_990_000_000L);
         }
     }
 

@@ -13,21 +13,24 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
- * An asking thread adds an ask to its {@link ThreadAskDeadlines} while the timer thread runs
- * the stamping visit an earlier ask requested (the class note's hand-shake). The visit clears
- * the request, then reads the tails; the asker appends, then reads whether a visit is pending.
- * The new ask gets a deadline only if the visit marks it or the asker requests another visit.
+ * An asking thread adds an ask to its {@link ThreadAskDeadlines} while the timer thread runs a
+ * stamping visit that has nothing new to mark unless it sees that ask (the class note's
+ * hand-shake): before the race, a first visit marked the lane's one ask and scheduled this one.
+ * The visit either sees the new ask (marks it, schedules the next visit) or withdraws the
+ * request and looks again; the asker appends, then reads whether a visit is pending. The new ask
+ * gets a deadline only if the visit marks it or someone schedules another visit.
  *
- * <p>Would catch: the visit clearing the request after it has read the tails instead of before,
+ * <p>Would catch: the visit withdrawing the request after its second look instead of before,
  * the asker reading the request before its append is published, or the append's store not
  * volatile: each lets both sides miss the other, and the ask never times out.
  *
- * <p>r1: visits requested during the race; r2: 1 if the racing visit marked the new ask.
+ * <p>r1: visits scheduled during the race (by the asker, or by the visit for its successor);
+ * r2: 1 if the racing visit marked the new ask.
  */
 @JCStressTest
-@Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "the visit marked the new ask")
+@Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "the visit's second look marked the new ask")
 @Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "the asker saw no visit pending and requested one")
-@Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "both (the second visit finds nothing new)")
+@Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "the visit marked it and scheduled the next, or both sides acted")
 @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "the new ask was left without a deadline")
 @Outcome(expect = FORBIDDEN, desc = "any other outcome")
 @State
@@ -38,7 +41,8 @@ public class ThreadAskDeadlinesVisitRaceTest {
 
     public ThreadAskDeadlinesVisitRaceTest() {
         deadlines.add(new AskReplyRef<Integer>(null, timer, Duration.ofMillis(5)), Duration.ofMillis(5));
-        timer.visits.set(0); // that add requested the visit the timer thread runs below
+        deadlines.visit(); // marks it and schedules the visit the timer thread runs below
+        timer.visits.set(0);
     }
 
     @Actor
@@ -46,7 +50,7 @@ public class ThreadAskDeadlinesVisitRaceTest {
         deadlines.add(next, Duration.ofMillis(5));
     }
 
-    /** The timer thread, running the visit requested before. */
+    /** The timer thread, running the visit scheduled before. */
     @Actor
     public void visit() {
         deadlines.visit();
