@@ -25,14 +25,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       missed: its producer sees zero searchers and wakes a worker itself, by the argument
  *       below.)</li>
  *   <li>A worker about to park that was the last searcher re-checks every queue after it has
- *       announced itself parked ({@link #transitionToParked} returns true).</li>
+ *       announced itself parked ({@link #transitionToParked} returns true). So does a worker
+ *       that parks without having searched, if no one is searching once it has announced
+ *       itself: it may have been refused the search (rule 2) only because a searcher was still
+ *       about, which has since stopped.</li>
  * </ol>
  *
  * <h2>No lost wake-up</h2>
  * A producer queues a task, then (after a full fence) reads the state. A last searcher going to
  * park decrements the state (a volatile read-modify-write), then reads the queues. Both are
  * sequentially consistent, so either the producer sees zero searchers and wakes a worker, or the
- * parking searcher sees the task. The same holds for a last searcher that found work (rule 3):
+ * parking searcher sees the task. A producer that sees zero searchers but no parked worker
+ * (every worker unparked) wakes nobody; a worker that announces its park after that read then
+ * sees the task, whether it was the last searcher or, with no searcher left, did not search
+ * (rule 4). The same holds for a last searcher that found work (rule 3):
  * its decrement, then its reads of the queues.
  */
 final class IdleWorkers {
@@ -132,6 +138,11 @@ final class IdleWorkers {
         synchronized (this) {
             return sleeperCount;
         }
+    }
+
+    /** Workers not in the parked set (volatile read): running, searching, or on their way to park. */
+    int unparkedCount() {
+        return state.get() >>> 16;
     }
 
     int searchingCount() {

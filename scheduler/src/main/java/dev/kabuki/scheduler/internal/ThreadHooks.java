@@ -4,8 +4,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The start and stop hooks a runtime runs on every thread it makes (core workers, blocking
- * threads, the timer), on that thread. A hook that throws is logged at WARN and the thread goes
+ * The start and stop hooks a runtime runs on every thread it makes (core workers, the core
+ * dispatcher's stuck-worker monitor, blocking threads, the timer), on that thread. A hook that throws is logged at WARN and the thread goes
  * on: a monitoring hook must not take the runtime down.
  *
  * @param onStart run first on each new thread, before it takes any work; may be null

@@ -47,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * Searching and parking follow {@link IdleWorkers}: at most half the workers search, new work
  * wakes a worker only when none is searching, and an idle runtime has every worker parked.
+ * A {@link StuckWorkerMonitor} (its own thread, {@code <prefix>-monitor}) wakes a parked worker
+ * for the work held behind a worker that has been inside one task for a whole period, in
+ * particular a slot's task scheduled after every other worker had parked, which nothing else
+ * would wake anyone for.
  * Yielded tasks ({@link #executeYielded}) go to the back of the local queue, never into the LIFO
  * slot, unless they only take turns with the task in the LIFO slot: then they wait in the
  * worker's deferred slot (see {@code Worker.deferYield}).
@@ -81,6 +85,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     final Worker[] workers;
     final InjectionQueue inject = new InjectionQueue();
     final IdleWorkers idle;
+    /** Wakes a parked worker for work held behind a worker stuck in one task. */
+    private final StuckWorkerMonitor monitor;
     /** How long the one searching worker keeps looking for work before it parks. */
     final long busyWaitNanos;
     private final ThreadHooks hooks;
@@ -98,10 +104,12 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         for (int i = 0; i < numWorkers; i++) {
             workers[i] = new Worker(this, i, name + "-worker-" + i);
         }
+        this.monitor = new StuckWorkerMonitor(workers, idle, this::notifyParked, hooks, name + "-monitor");
         LOG.debug("core dispatcher '{}': {} worker threads", name, numWorkers);
         for (Worker w : workers) {
             w.thread.start();
         }
+        monitor.start();
     }
 
     /** A builder with every default; see its setters. */
@@ -190,6 +198,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         int w = idle.workerToNotify();
         if (w >= 0) {
             workers[w].parker.unpark();
+            monitor.wakeIfAsleep(); // after the idle state's update: see StuckWorkerMonitor
         }
     }
 
@@ -339,6 +348,9 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                 stillAlive++;
             }
         }
+        if (!monitor.stop(Math.max(1, TimeUnit.NANOSECONDS.toMillis(graceEnd - System.nanoTime())))) {
+            stillAlive++;
+        }
         abandonAll(inject::poll); // anything a late worker overflowed
         DispatcherShutdown report = new DispatcherShutdown(drained, abandonedCount.get(), interrupted, stillAlive);
         shutdownReport = report;
@@ -379,6 +391,11 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         return true;
     }
 
+    /** Whether the stuck-worker monitor sleeps until a worker is unparked; for tests. */
+    boolean monitorAsleep() {
+        return monitor.isAsleep();
+    }
+
     void workerWentIdle() {
         Thread waiter = drainWaiter;
         if (waiter != null) {
@@ -397,10 +414,11 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
      * {@code ioTick}, {@code deferStreak} and {@code runsSeen} are owner-only plain fields;
      * {@code steals}, {@code parks} and
      * {@code current} are written by the owner with opaque stores and read by metrics and
-     * shutdown; {@code runs} is written by the owner with opaque stores and read by searchers.
-     * A stale read of {@code runs} only makes a searcher take a slot's task a little early or
-     * leave it a little longer: the take itself is an atomic exchange, so a task is still run
-     * exactly once.
+     * shutdown and the {@link StuckWorkerMonitor}; {@code runs} is written by the owner with
+     * opaque stores and read by searchers and the monitor. A stale read of {@code runs} only
+     * makes a searcher take a slot's task a little early or leave it a little longer (or the
+     * monitor wake a worker a period early or late): the take itself is an atomic exchange, so
+     * a task is still run exactly once.
      */
     static final class Worker implements Runnable {
         static final VarHandle STEALS;
@@ -455,6 +473,16 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
 
         boolean hasLocalWork() {
             return !lifo.isEmpty() || !deferred.isEmpty() || !queue.isEmpty();
+        }
+
+        /** Tasks this worker has started so far (opaque read, any thread). */
+        long runsStarted() {
+            return (long) RUNS.getOpaque(this);
+        }
+
+        /** Whether this worker is inside a task now (opaque read, any thread). */
+        boolean inTask() {
+            return CURRENT.getOpaque(this) != null;
         }
 
         /**
@@ -780,9 +808,15 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             if (hasLocalWork()) {
                 return;
             }
+            boolean wasSearching = searching;
             boolean last = d.idle.transitionToParked(index, searching);
             searching = false;
-            if (last) {
+            if (last || (!wasSearching && d.idle.searchingCount() == 0)) {
+                // A producer that read the idle state before this worker joined the parked set
+                // and saw no searcher found nobody to wake: the last searcher re-checks for
+                // that (IdleWorkers), and so does a worker that parks without having searched
+                // while no one searches (it may have failed to start searching only because
+                // one was searching then, which has since stopped).
                 d.notifyIfWorkPending();
             }
             if (d.closing) {
@@ -796,6 +830,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                     return;
                 }
                 if (hasLocalWork() && d.idle.unparkById(index)) {
+                    d.monitor.wakeIfAsleep();
                     // A driver poll told actors from this thread: their activations are in this
                     // worker's own queues. Leave the parked set (not searching) and run them.
                     return;

@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -225,6 +226,63 @@ class WorkStealingDispatcherTest {
         }
     }
 
+    /**
+     * Fails without the stuck-worker monitor: the task is put in the empty LIFO slot of a worker
+     * stuck in one task only after every other worker has parked, so no searcher is around to
+     * take it at the end of its busy-wait, and a put into an empty slot wakes nobody.
+     */
+    @Test
+    void aTaskScheduledAfterEveryOtherWorkerParkedIsNotHeldByAWorkerStuckInOneTask() throws Exception {
+        WorkStealingDispatcher d = dispatcher(2, "stuck");
+        try {
+            assertChildOfAStuckTaskRunsElsewhere(d);
+        } finally {
+            d.shutdown(LONG);
+        }
+    }
+
+    /**
+     * The monitor sleeps once every worker has parked (an idle runtime wakes no thread), and a
+     * worker leaving the parked set wakes it: fails if the work a stuck task scheduled waits
+     * behind it because the monitor slept on.
+     */
+    @Test
+    void theMonitorSleepsWhileTheRuntimeIsIdleAndWakesWhenWorkComes() throws Exception {
+        WorkStealingDispatcher d = dispatcher(2, "monitor-sleep");
+        try {
+            await("the monitor asleep", d::monitorAsleep);
+            Thread monitor = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("monitor-sleep-monitor")).findFirst().orElseThrow();
+            await("the monitor parked with no timeout", () -> monitor.getState() == Thread.State.WAITING);
+            assertChildOfAStuckTaskRunsElsewhere(d);
+        } finally {
+            d.shutdown(LONG);
+        }
+    }
+
+    /** A task that waits until the other worker (of two) has parked, spawns a child, then blocks until the child ran. */
+    private static void assertChildOfAStuckTaskRunsElsewhere(WorkStealingDispatcher d) throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch childRan = new CountDownLatch(1);
+        AtomicReference<String> parentThread = new AtomicReference<>();
+        AtomicReference<String> childThread = new AtomicReference<>();
+        try {
+            d.spawn(() -> {
+                parentThread.set(Thread.currentThread().getName());
+                await("the other worker parked", () -> d.metrics().parkedWorkers() == 1);
+                d.spawn(() -> { // into this worker's empty LIFO slot: wakes nobody
+                    childThread.set(Thread.currentThread().getName());
+                    childRan.countDown();
+                });
+                JoinHandleTest.awaitUninterruptibly(release);
+            });
+            assertThat(childRan.await(30, TimeUnit.SECONDS)).as("the stuck task's child ran").isTrue();
+            assertThat(childThread.get()).isNotEqualTo(parentThread.get());
+        } finally {
+            release.countDown();
+        }
+    }
+
     @Test
     void anIdleRuntimeParksEveryWorker() {
         WorkStealingDispatcher d = dispatcher(4, "idle");
@@ -296,8 +354,8 @@ class WorkStealingDispatcherTest {
         assertThat(ran.get()).isEqualTo(10_000);
         assertThat(handles).allMatch(h -> h.outcome() == JoinHandle.Outcome.SUCCEEDED);
         assertThat(threadsNamed("graceful-")).isEmpty();
-        assertThat(started.get()).isEqualTo(2);
-        assertThat(stopped.get()).isEqualTo(2);
+        assertThat(started.get()).isEqualTo(3); // two workers and the monitor
+        assertThat(stopped.get()).isEqualTo(3);
         assertThat(d.shutdown(LONG)).isSameAs(report);
     }
 
