@@ -300,8 +300,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
      *       CANCELLED and their threads are interrupted).</li>
      *   <li>Abandon everything still queued: handles fail with a
      *       {@link java.util.concurrent.RejectedExecutionException} cause.</li>
-     *   <li>Wait for every worker thread to end, at most {@value #THREAD_EXIT_GRACE_SECONDS} s
-     *       more.</li>
+     *   <li>Wait for every worker thread and the stuck-worker monitor's thread to end, at most
+     *       {@value #THREAD_EXIT_GRACE_SECONDS} s more.</li>
      * </ol>
      * Idempotent: a second call waits for nothing and returns the first report. Must not be
      * called from one of this dispatcher's own workers (it would wait for itself).
