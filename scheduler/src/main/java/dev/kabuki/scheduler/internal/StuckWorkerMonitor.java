@@ -103,12 +103,8 @@ final class StuckWorkerMonitor implements Runnable {
         }
     }
 
-    /**
-     * One look at every worker (see the class note). Monitor thread only.
-     *
-     * @return whether a worker was stuck with work behind it (and a parked worker was asked for)
-     */
-    boolean look() {
+    /** One look at every worker (see the class note). Monitor thread only. */
+    void look() {
         WorkStealingDispatcher.Worker[] ws = workers;
         boolean stuck = false;
         for (int i = 0; i < ws.length; i++) {
@@ -122,7 +118,6 @@ final class StuckWorkerMonitor implements Runnable {
         if (stuck) {
             notifyParked.run();
         }
-        return stuck;
     }
 
     /**
@@ -167,9 +162,6 @@ final class StuckWorkerMonitor implements Runnable {
     boolean stop(long waitMillis) {
         stopped = true;
         LockSupport.unpark(thread);
-        if (thread.getState() == Thread.State.NEW) {
-            return true;
-        }
         try {
             thread.join(Math.max(1, waitMillis));
         } catch (InterruptedException e) {

@@ -5,8 +5,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The start and stop hooks a runtime runs on every thread it makes (core workers, the core
- * dispatcher's stuck-worker monitor, blocking threads, the timer), on that thread. A hook that throws is logged at WARN and the thread goes
- * on: a monitoring hook must not take the runtime down.
+ * dispatcher's stuck-worker monitor, blocking threads, the timer), on that thread. A hook that
+ * throws is logged at WARN and the thread goes on: a monitoring hook must not take the runtime
+ * down.
  *
  * @param onStart run first on each new thread, before it takes any work; may be null
  * @param onStop  run last on each thread, just before it ends; may be null

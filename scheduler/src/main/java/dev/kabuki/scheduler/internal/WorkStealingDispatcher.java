@@ -275,7 +275,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             local += d;
             steals += (long) Worker.STEALS.getOpaque(w);
             parks += (long) Worker.PARKS.getOpaque(w);
-            if (Worker.CURRENT.getOpaque(w) != null) {
+            if (w.inTask()) {
                 running++;
             }
         }
@@ -725,7 +725,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                 seen = runsSeen = new long[ws.length];
             }
             for (int i = 0; i < ws.length; i++) {
-                seen[i] = (long) RUNS.getOpaque(ws[i]);
+                seen[i] = ws[i].runsStarted();
             }
             return seen;
         }
@@ -742,7 +742,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             for (int i = 0; i < n; i++) {
                 int v = (start + i) % n;
                 Worker victim = ws[v];
-                if (victim == this || (seen != null && (long) RUNS.getOpaque(victim) != seen[v])) {
+                if (victim == this || (seen != null && victim.runsStarted() != seen[v])) {
                     continue;
                 }
                 Task t = victim.takeLifo();
