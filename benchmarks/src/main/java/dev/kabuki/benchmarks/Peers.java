@@ -62,8 +62,16 @@ final class Peers {
         return b.build();
     }
 
-    /** Shuts kabuki down; flags dead letters and an unclean shutdown as SUSPICIOUS in the log. */
+    /**
+     * Shuts kabuki down; flags dead letters and an unclean shutdown as SUSPICIOUS in the log.
+     * First prints, for the log only, the core dispatcher's park and steal counts over the trial
+     * and the {@link ThreadCensus} of the process, so that a process that ran in a slow mode
+     * leaves a trace of where its threads ran.
+     */
     static void closeKabuki(ActorSystem system, String label) {
+        var core = system.metrics().core();
+        System.out.println("[kabuki-bench info] " + label + " kabuki trial totals: parks=" + core.parks()
+                + " steals=" + core.steals() + "; threads: " + ThreadCensus.line());
         long dead = system.deadLetters().count();
         var report = system.shutdown(Duration.ofSeconds(10));
         if (dead > 0) {
