@@ -3,7 +3,6 @@ package dev.kabuki.scheduler.internal;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import java.lang.invoke.VarHandle;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
@@ -14,14 +13,15 @@ import org.openjdk.jcstress.infra.results.ZZ_Result;
  * The no-lost-wake-up handshake between an outside producer and the last searching worker
  * going to park (see {@link IdleWorkers}), on the real {@link InjectionQueue} and
  * {@link IdleWorkers}: the producer pushes, then does what
- * {@link WorkStealingDispatcher#notifyParked()} does (a full fence, then ask for a worker to
- * wake); the worker, the only one and searching, announces itself parked (a volatile
+ * {@code WorkStealingDispatcher.notifyParkedAfterPush} does (ask for a worker to wake, with no
+ * fence of its own: the push ends in a sequentially consistent atomic add to the put count);
+ * the worker, the only one and searching, announces itself parked (a volatile
  * read-modify-write), then, being the last searcher, checks the queue.
  *
  * <p>Would catch: the task stranded with every worker parked (the producer saw a searcher, so
- * woke nobody, and the worker saw an empty queue), for instance if the put count were stored
- * with a release store but no fence followed it, or if {@link InjectionQueue#isEmpty()} read
- * the counts with plain or acquire loads: each side's store could then pass its load.
+ * woke nobody, and the worker saw an empty queue), for instance if the push published its count
+ * with a release store (a store the producer's later load of the idle state may pass), or if
+ * {@link InjectionQueue#isEmpty()} read the counts with plain or acquire loads.
  *
  * <p>r1: the producer picked the parked worker to wake; r2: the worker saw the task.
  */
@@ -51,8 +51,7 @@ public class InjectionQueueWakeupTest {
 
     @Actor
     public void producer(ZZ_Result r) {
-        queue.push(TASK);
-        VarHandle.fullFence(); // as WorkStealingDispatcher.notifyParked
+        queue.push(TASK); // no fence after it: as WorkStealingDispatcher.notifyParkedAfterPush
         r.r1 = idle.workerToNotify() >= 0;
     }
 

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ol>
  *
  * <h2>No lost wake-up</h2>
- * A producer queues a task, then (after a full fence) reads the state. A last searcher going to
+ * A producer queues a task, then (after a full fence, or with a queue whose push ends in a
+ * sequentially consistent read-modify-write, as {@link InjectionQueue}'s does) reads the state. A last searcher going to
  * park decrements the state (a volatile read-modify-write), then reads the queues. Both are
  * sequentially consistent, so either the producer sees zero searchers and wakes a worker, or the
  * parking searcher sees the task. A producer that sees zero searchers but no parked worker

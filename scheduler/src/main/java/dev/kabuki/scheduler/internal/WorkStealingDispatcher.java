@@ -138,7 +138,7 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             return; // kept by the host thread, which runs it itself (InlineSlot): no worker to wake
         } else {
             inject.push(task);
-            notifyParked();
+            notifyParkedAfterPush();
             if (terminated) {
                 // Raced with termination: whoever polls a task abandons it, exactly once.
                 abandonAll(inject::poll);
@@ -195,6 +195,15 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
      */
     void notifyParked() {
         VarHandle.fullFence();
+        notifyParkedAfterPush();
+    }
+
+    /**
+     * {@link #notifyParked()} without the fence, after a push into the global queue: that push
+     * ends in a sequentially consistent read-modify-write of the queue's put count, which orders
+     * it before the idle-state read as the fence would (see {@link InjectionQueue}).
+     */
+    private void notifyParkedAfterPush() {
         int w = idle.workerToNotify();
         if (w >= 0) {
             workers[w].parker.unpark();

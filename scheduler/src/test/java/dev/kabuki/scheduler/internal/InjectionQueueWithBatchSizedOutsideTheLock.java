@@ -14,13 +14,13 @@ import java.lang.invoke.VarHandle;
  */
 final class InjectionQueueWithBatchSizedOutsideTheLock
         implements InjectionQueueLincheckTest.GlobalQueue {
-    private static final VarHandle PUT_COUNT;
+    private static final VarHandle PUT_STATE;
     private static final VarHandle TAKE_COUNT;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            PUT_COUNT = l.findVarHandle(InjectionQueueWithBatchSizedOutsideTheLock.class, "putCount", long.class);
+            PUT_STATE = l.findVarHandle(InjectionQueueWithBatchSizedOutsideTheLock.class, "putState", long.class);
             TAKE_COUNT = l.findVarHandle(InjectionQueueWithBatchSizedOutsideTheLock.class, "takeCount", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -33,14 +33,15 @@ final class InjectionQueueWithBatchSizedOutsideTheLock
     /** A block of slots; the producer that fills it links the next one. */
     private static final class Chunk {
         final Task[] slots = new Task[CHUNK_SIZE];
-        /** Written once under putLock, before the putCount store that covers its first slot. */
+        /** Written once under the put lock, before the put count add that covers its first slot. */
         Chunk next;
     }
 
-    private final Object putLock = new Object();
-    private Chunk tailChunk; // guarded by putLock
-    private int tailPos; // guarded by putLock
-    private volatile long putCount;
+    private static final int LOCK_SPINS = 64;
+
+    private volatile long putState;
+    private Chunk tailChunk; // guarded by the put lock
+    private int tailPos; // guarded by the put lock
 
     private final Object takeLock = new Object();
     private Chunk headChunk; // guarded by takeLock
@@ -59,36 +60,69 @@ final class InjectionQueueWithBatchSizedOutsideTheLock
         headChunk = first;
     }
 
+    /**
+     * Appends {@code task}. The put count's update is a sequentially consistent read-modify-write
+     * (see the class note): a caller that reads the idle state next needs no fence in between.
+     */
     @Override
     public void push(Task task) {
-        synchronized (putLock) {
+        lockPut();
+        int appended = 0;
+        try {
             append(task); // may throw OutOfMemoryError opening a chunk: then nothing changed
-            PUT_COUNT.setRelease(this, putCount + 1);
+            appended = 1;
+        } finally {
+            unlockPut(appended);
         }
     }
 
+    /** Appends every task of {@code tasks}, in order; publishes them as {@link #push} does. */
     @Override
     public void pushAll(Task[] tasks) {
-        synchronized (putLock) {
-            int appended = 0;
-            try {
-                for (Task t : tasks) {
-                    append(t);
-                    appended++;
-                }
-            } finally { // what was appended is published even if opening a chunk failed
-                PUT_COUNT.setRelease(this, putCount + appended);
+        lockPut();
+        int appended = 0;
+        try {
+            for (Task t : tasks) {
+                append(t);
+                appended++;
+            }
+        } finally { // what was appended is published even if opening a chunk failed
+            unlockPut(appended);
+        }
+    }
+
+    /** Takes the put lock: sets the low bit of {@code putState} with a CAS, spinning, then yielding. */
+    private void lockPut() {
+        for (int attempt = 1; ; attempt++) {
+            long s = putState;
+            if ((s & 1) == 0 && PUT_STATE.compareAndSet(this, s, s | 1)) {
+                return;
+            }
+            if (attempt % LOCK_SPINS == 0) {
+                Thread.yield(); // the holder may be descheduled: let it run
+            } else {
+                Thread.onSpinWait();
             }
         }
     }
 
-    /** Writes one slot at the tail, opening a new chunk if the tail's is full. Under putLock. */
+    /** Adds {@code appended} to the put count and releases the lock, in one atomic add. */
+    private void unlockPut(int appended) {
+        PUT_STATE.getAndAdd(this, 2L * appended - 1);
+    }
+
+    /** Tasks ever pushed and published: {@code putState >>> 1} (volatile read). */
+    private long putCount() {
+        return putState >>> 1;
+    }
+
+    /** Writes one slot at the tail, opening a new chunk if the tail's is full. Under the put lock. */
     private void append(Task task) {
         Chunk c = tailChunk;
         int p = tailPos;
         if (p == CHUNK_SIZE) {
             Chunk n = new Chunk();
-            c.next = n; // published by the caller's putCount store, with the slot
+            c.next = n; // published by the caller's put count add, with the slot
             tailChunk = c = n;
             p = 0;
         }
@@ -103,7 +137,7 @@ final class InjectionQueueWithBatchSizedOutsideTheLock
         }
         synchronized (takeLock) {
             long taken = takeCount;
-            if ((long) PUT_COUNT.getAcquire(this) == taken) {
+            if (((long) PUT_STATE.getAcquire(this) >>> 1) == taken) {
                 return null;
             }
             Task t = takeHead();
@@ -142,7 +176,7 @@ final class InjectionQueueWithBatchSizedOutsideTheLock
     @Override
     public boolean isEmpty() {
         long taken = takeCount;
-        return putCount == taken;
+        return putCount() == taken;
     }
 
     /** The queue's length at some moment during the call (see the class note). */
@@ -150,7 +184,7 @@ final class InjectionQueueWithBatchSizedOutsideTheLock
     public int size() {
         for (;;) {
             long taken = takeCount;
-            long put = putCount;
+            long put = putCount();
             if (takeCount == taken) {
                 return (int) Math.min(Integer.MAX_VALUE, put - taken);
             }
