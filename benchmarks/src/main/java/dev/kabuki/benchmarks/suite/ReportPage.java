@@ -95,6 +95,8 @@ final class ReportPage {
                 {"rustc", "Rust"}, {"tokio", "Tokio"}, {"pekko_remote", "Pekko remote"},
                 {"rounds", "rounds"}, {"iterations", "iterations"}, {"sizes", "sizes"},
                 {"load_before", "load average before"}, {"load_after", "load average after"},
+                {"steadiness_before", "single-thread speed before (`benchmarks/cpu-steadiness.sh`)"},
+                {"steadiness_after", "single-thread speed after"},
                 {"commit", "commit"}, {"date", "date"}, {"note", "note"}};
         for (String[] r : rows) {
             if (m.containsKey(r[0])) {
