@@ -5,7 +5,7 @@
 # time, then one summary line. The work is identical in every run, so on a quiet machine the
 # times agree to a few percent; on a shared VM whose host lends its cores to others they spread,
 # and a benchmark side that runs on one thread takes whatever speed its CPU has at the time.
-# benchmarks/run prints and records it before and after a sitting.
+# benchmarks/run records its summary line before and after a sitting.
 #
 # Usage:  benchmarks/cpu-steadiness.sh [RUNS] [LOOP]      (defaults: 10 runs, 100000 iterations)
 # Output: "cpu-steadiness run=I cpu=C ms=T" per run, then
@@ -19,14 +19,14 @@ NPROC=$(nproc)
 PIN=0; command -v taskset >/dev/null && PIN=1
 times=()
 for i in $(seq 1 "$RUNS"); do
-  cpu=$(( (i - 1) % NPROC ))
-  pin=(); [ "$PIN" = 1 ] && pin=(taskset -c "$cpu")
+  cpu=any pin=()
+  [ "$PIN" = 1 ] && cpu=$(( (i - 1) % NPROC )) && pin=(taskset -c "$cpu")
   t0=$(date +%s%N)
   "${pin[@]}" bash -c 'for ((k = 0; k < $1; k++)); do :; done' loop "$LOOP"
   t1=$(date +%s%N)
   ms=$(( (t1 - t0) / 1000000 ))
   times+=("$ms")
-  echo "cpu-steadiness run=$i cpu=$([ "$PIN" = 1 ] && echo "$cpu" || echo any) ms=$ms"
+  echo "cpu-steadiness run=$i cpu=$cpu ms=$ms"
 done
 printf '%s\n' "${times[@]}" | sort -n | awk -v n="$RUNS" '
   { t[NR] = $1 }
