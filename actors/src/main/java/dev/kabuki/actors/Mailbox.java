@@ -5,6 +5,7 @@ import dev.kabuki.mailbox.internal.MessageQueue;
 import dev.kabuki.mailbox.internal.SystemMessageQueue;
 import dev.kabuki.scheduler.internal.ActivationDispatcher;
 import dev.kabuki.scheduler.internal.BusyWait;
+import dev.kabuki.scheduler.internal.LingeringTask;
 import dev.kabuki.scheduler.internal.Task;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -42,7 +43,11 @@ import java.util.concurrent.RejectedExecutionException;
  *   <li>Out of messages (or the consumer cannot take any: stopping, or waiting to restart):
  *       release the token (SCHEDULED→IDLE), then re-check both lanes and race any sender for
  *       the token again: a message appended after the last poll but before the release would
- *       otherwise be stranded (see {@link MailboxStatus}, the idle race).</li>
+ *       otherwise be stranded (see {@link MailboxStatus}, the idle race). A core worker may
+ *       first keep the mailbox, token held, until the end of the next task it runs
+ *       ({@link ActivationDispatcher#linger}): a reply that comes meanwhile finds the token
+ *       taken and only appends, and the worker runs the mailbox again; with nothing come,
+ *       it releases the token then, the same way.</li>
  *   <li>Once the consumer has terminated: close, drain both lanes to dead letters, release;
  *       a sender that raced the close claims the drain token and drains what it appended.</li>
  * </ol>
@@ -94,7 +99,7 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * @param <M> the message type
  */
-final class Mailbox<M> extends MailboxStatus implements Task {
+final class Mailbox<M> extends MailboxStatus implements LingeringTask {
     /** Looks at the queue, per activation, while a producer is caught mid-append. */
     static final int APPEND_LOOKS = 256;
     /** Consecutive activations that found a producer mid-append before the next one waits a tick. */
@@ -399,15 +404,40 @@ final class Mailbox<M> extends MailboxStatus implements Task {
         }
     }
 
-    /** Releases the token, then re-checks the lanes (the idle race). */
+    /**
+     * Out of messages: lets the dispatcher keep the token for a moment if it will (an actor told
+     * back during the next task on this worker then runs without its token changing hands; see
+     * {@link ActivationDispatcher#linger}), else releases it ({@link #release()}).
+     */
     private void goIdle() {
-        boolean wantsMessages;
         try {
             consumer.beforeIdle();
-        } finally {
-            wantsMessages = consumer.acceptsMessages();
-            setIdle();
+        } catch (Throwable t) {
+            release();
+            throw t;
         }
+        if (!(consumer.acceptsMessages() && dispatcher.linger(this))) {
+            release();
+        }
+    }
+
+    /**
+     * Lingering with its token held (see {@link #goIdle}): whether a message or a signal came
+     * since. The front lane is empty while lingering (an activation only ends on an empty one).
+     */
+    @Override
+    public boolean hasWork() {
+        return !queue.isEmpty() || !system.isEmpty();
+    }
+
+    /**
+     * Releases the token, then re-checks the lanes (the idle race). Token holder: the end of an
+     * activation, or the dispatcher ending a linger with no work.
+     */
+    @Override
+    public void release() {
+        boolean wantsMessages = consumer.acceptsMessages();
+        setIdle();
         // Messages the consumer cannot take now (stopping, waiting to restart) wait for the
         // signal that ends that state, which schedules the mailbox itself.
         if (((wantsMessages && !queue.isEmpty()) || !system.isEmpty()) && trySchedule()) {

@@ -32,6 +32,19 @@ public interface ActivationDispatcher {
         return null;
     }
 
+    /**
+     * Keeps {@code activation}, whose run is ending with nothing left to do, on the calling
+     * worker for one more task, holding its token (see {@link LingeringTask}). Called by the
+     * activation itself, as the last thing its run does; the dispatcher later runs it again or
+     * has it release its token, exactly once.
+     *
+     * @return true if the dispatcher took it; false (the default, and on any thread that is not
+     *     one of this dispatcher's workers) if the caller must release its token itself
+     */
+    default boolean linger(LingeringTask activation) {
+        return false;
+    }
+
     /** The runtime's timer, for an activation that backs off for a tick. */
     Timer timer();
 }

@@ -58,6 +58,11 @@ final class LifoSlot {
         return task == null ? null : (Task) TASK.getAndSet(this, null);
     }
 
+    /** The task in the slot now, left there (a racy snapshot: a hint for the stuck-worker look-out). */
+    Task peek() {
+        return task;
+    }
+
     /** Whether the slot holds no task right now (a racy snapshot for parking and metrics). */
     boolean isEmpty() {
         return task == null;

@@ -51,6 +51,9 @@ import org.slf4j.LoggerFactory;
  * for the work held behind a worker that has been inside one task for a whole period, in
  * particular a slot's task scheduled after every other worker had parked, which nothing else
  * would wake anyone for.
+ * An actor's activation that runs out of messages may linger on its worker, its mailbox's
+ * token held, until the end of the next task there ({@link #linger}; {@code Worker.linger}), so
+ * that a reply coming meanwhile neither takes the token nor passes through the LIFO slot.
  * Yielded tasks ({@link #executeYielded}) go to the back of the local queue, never into the LIFO
  * slot, unless they only take turns with the task in the LIFO slot: then they wait in the
  * worker's deferred slot (see {@code Worker.deferYield}).
@@ -70,6 +73,10 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
 
     /** Every this many tasks, a worker checks the global queue before its local one. */
     static final int GLOBAL_POLL_INTERVAL = 61;
+    /** Lingers in a row that end with no work before a worker stops granting lingers for a while. */
+    static final int LINGER_MISSES = 4;
+    /** How many linger requests a worker refuses after {@link #LINGER_MISSES} misses in a row. */
+    static final int LINGER_PAUSE = 64;
     /** How many LIFO-slot tasks a worker runs in a row before yielding to its local queue. */
     static final int MAX_LIFO_POLLS = 3;
     /** Consecutive yields a worker keeps off its stealable queue before one goes there (see {@code Worker.deferYield}). */
@@ -182,6 +189,16 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         return own == null || own.hasLocalWork() || !inject.isEmpty();
     }
 
+    /**
+     * On one of this dispatcher's workers, inside {@code activation}'s own run: keeps it on
+     * that worker until the end of the next task the worker runs (see {@code Worker.linger}).
+     */
+    @Override
+    public boolean linger(LingeringTask activation) {
+        Worker own = callingWorker();
+        return own != null && !terminated && own.linger(activation);
+    }
+
     /** The calling thread's worker if it is one of this dispatcher's, else null. */
     private Worker callingWorker() {
         return Thread.currentThread() instanceof WorkerThread wt && wt.worker.dispatcher == this
@@ -279,7 +296,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         long parks = 0;
         long running = 0;
         for (Worker w : workers) {
-            int d = w.queue.size() + (w.lifo.isEmpty() ? 0 : 1) + (w.deferred.isEmpty() ? 0 : 1);
+            int d = w.queue.size() + (w.lifo.isEmpty() ? 0 : 1) + (w.deferred.isEmpty() ? 0 : 1)
+                    + (w.lingering.isEmpty() ? 0 : 1);
             depths.add(d);
             local += d;
             steals += (long) Worker.STEALS.getOpaque(w);
@@ -417,8 +435,10 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
     /**
      * One core worker: its queues and its run loop.
      *
-     * <p>Who writes what: {@code lifo} and {@code deferred} follow {@link LifoSlot} (filled by
-     * the owner, emptied by the owner and by stealers);
+     * <p>Who writes what: {@code lifo}, {@code deferred} and {@code lingering} follow
+     * {@link LifoSlot} (filled by the owner, emptied by the owner and by stealers);
+     * {@code runNext}, {@code lingeredNow}, {@code lingerMisses} and {@code lingerPause} are
+     * owner-only plain fields;
      * the local queue follows {@link LocalRunQueue}; {@code searching}, {@code tick},
      * {@code ioTick}, {@code deferStreak} and {@code runsSeen} are owner-only plain fields;
      * {@code steals}, {@code parks} and
@@ -459,6 +479,19 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
          * owner fills it, the owner or a stealer of a hostage empties it.
          */
         final LifoSlot deferred = new LifoSlot();
+        /**
+         * An activation that ended with nothing to do and keeps its token here until the end of
+         * the next task this worker runs (see {@link #linger}); the same rules as {@code lifo}.
+         */
+        final LifoSlot lingering = new LifoSlot();
+        /** A lingering task that had work when its linger ended: it runs next (owner only). */
+        private Task runNext;
+        /** Whether the task now running has lingered (owner only): one linger per run. */
+        private boolean lingeredNow;
+        /** Lingers in a row that ended with no work (owner only). */
+        private int lingerMisses;
+        /** Linger requests still to refuse after {@value #LINGER_MISSES} misses in a row (owner only). */
+        private int lingerPause;
         private long steals;
         /** Tasks started (owner, opaque store): a searcher that sees it unchanged for a whole busy-wait knows this worker is stuck in one task. */
         private long runs;
@@ -481,7 +514,78 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
         }
 
         boolean hasLocalWork() {
-            return !lifo.isEmpty() || !deferred.isEmpty() || !queue.isEmpty();
+            return !lifo.isEmpty() || !deferred.isEmpty() || !queue.isEmpty() || lingeringWithWork();
+        }
+
+        /**
+         * Whether the lingering task has work waiting (a racy hint, any thread): such a task is
+         * held like a queued one, and a worker stuck in a long task must have it stolen.
+         */
+        private boolean lingeringWithWork() {
+            return lingering.peek() instanceof LingeringTask t && t.hasWork();
+        }
+
+        /**
+         * Keeps {@code task}, which is ending its run with nothing to do, in the lingering slot
+         * until the end of the next task this worker runs; owner thread, from inside that run
+         * only. An actor that has just told its conversation partner is typically told back
+         * during the partner's run: it is then still scheduled (its token held here), so the
+         * partner's tell takes no token and puts nothing in the LIFO slot, and the worker runs
+         * it straight after ({@code runNext}). Per message that leaves the append and this
+         * slot's exchange of four locked instructions (append, the sender's token CAS, the LIFO
+         * take's exchange, the receiver's release CAS).
+         *
+         * <p>The task this one displaces from the slot ends its linger here: run next if work
+         * came for it, else released. A linger that ends with no work costs an exchange more
+         * than releasing at once would; after {@value #LINGER_MISSES} of those in a row this
+         * worker refuses the next {@value #LINGER_PAUSE} requests (a ring of actors, or an actor
+         * fed from outside the runtime, gains nothing from lingering).
+         *
+         * <p>Hostages: the lingering task is stealable like the LIFO slot's, and it counts as
+         * local work for the {@link StuckWorkerMonitor} once work has come for it, so a long
+         * task after it cannot hold it.
+         */
+        boolean linger(LingeringTask task) {
+            if (current != task || lingeredNow || runNext != null) {
+                return false; // not this worker's running task, or it has lingered already
+            }
+            if (lingerPause > 0) {
+                lingerPause--;
+                return false;
+            }
+            lingeredNow = true;
+            Task prev = lingering.put(task);
+            if (prev != null) {
+                endLinger(prev);
+            }
+            return true;
+        }
+
+        /** The linger of {@code task} (taken from the slot) ends: run it next if work came, else release it. */
+        private void endLinger(Task task) {
+            LingeringTask t = (LingeringTask) task;
+            if (t.hasWork()) {
+                lingerMisses = 0;
+                runNext = t;
+                return;
+            }
+            if (++lingerMisses >= LINGER_MISSES) {
+                lingerMisses = 0;
+                lingerPause = LINGER_PAUSE;
+            }
+            t.release();
+        }
+
+        /** After each run: a linger from before it, not renewed by it, ends now. */
+        private void endStaleLinger() {
+            if (lingeredNow) {
+                lingeredNow = false;
+                return;
+            }
+            Task t = lingering.take();
+            if (t != null) {
+                endLinger(t);
+            }
         }
 
         /** Tasks this worker has started so far (opaque read, any thread). */
@@ -758,6 +862,9 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                 if (t == null) {
                     t = victim.deferred.take();
                 }
+                if (t == null) {
+                    t = victim.lingering.take(); // run here: its run ends at once if no work came
+                }
                 if (t != null) {
                     STEALS.setOpaque(this, steals + 1);
                     return t;
@@ -776,9 +883,21 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             runOne(task);
             int lifoPolls = 0;
             for (;;) {
-                Task next = takeLifo();
+                endStaleLinger();
+                Task next = runNext;
+                if (next != null) {
+                    runNext = null;
+                } else {
+                    next = takeLifo();
+                }
                 if (next == null) {
-                    return;
+                    // Nothing lingers past this method: the worker may park or steal next.
+                    Task l = lingering.take();
+                    if (l == null) {
+                        return;
+                    }
+                    endLinger(l);
+                    continue; // runNext, or what the release scheduled, or nothing
                 }
                 if (++lifoPolls > MAX_LIFO_POLLS) {
                     if (queue.isEmpty() && dispatcher.inject.isEmpty() && !dispatcher.terminated) {
@@ -788,6 +907,14 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                         lifoPolls = 0;
                     } else {
                         queue.pushBack(next, dispatcher.inject);
+                        Task l = lingering.take();
+                        if (l != null) {
+                            endLinger(l);
+                            if (runNext != null) {
+                                queue.pushBack(runNext, dispatcher.inject);
+                                runNext = null;
+                            }
+                        }
                         dispatcher.notifyParked();
                         return;
                     }
@@ -859,6 +986,10 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
                 dispatcher.abandon(t, dispatcher.abandonedAtShutdown());
             }
             t = deferred.take();
+            if (t != null) {
+                dispatcher.abandon(t, dispatcher.abandonedAtShutdown());
+            }
+            t = lingering.take(); // empty outside runTask; taken here in case a run threw an Error past it
             if (t != null) {
                 dispatcher.abandon(t, dispatcher.abandonedAtShutdown());
             }

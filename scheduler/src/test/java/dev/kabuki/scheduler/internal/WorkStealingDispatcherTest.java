@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class WorkStealingDispatcherTest {
     private static final Duration LONG = Duration.ofSeconds(30);
 
-    private static WorkStealingDispatcher dispatcher(int workers, String prefix) {
+    static WorkStealingDispatcher dispatcher(int workers, String prefix) {
         return WorkStealingDispatcher.builder().workerThreads(workers)
                 .context(RuntimeContext.named(prefix)).build();
     }
