@@ -535,6 +535,12 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
          * slot's exchange of four locked instructions (append, the sender's token CAS, the LIFO
          * take's exchange, the receiver's release CAS).
          *
+         * <p>Only while another task is about to run here (the LIFO slot's, or the lingering
+         * task this one displaces): with none, nothing on this worker could tell the task back
+         * before the worker looks for other work, and it releases at once. An actor fed from
+         * outside the runtime (a fan-in consumer, a server's connection) therefore never
+         * lingers.
+         *
          * <p>The task this one displaces from the slot ends its linger here: run next if work
          * came for it, else released. A linger that ends with no work costs an exchange more
          * than releasing at once would; after {@value #LINGER_MISSES} of those in a row this
@@ -552,6 +558,9 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
             if (lingerPause > 0) {
                 lingerPause--;
                 return false;
+            }
+            if (lingering.isEmpty() && lifo.isEmpty()) {
+                return false; // no task of this worker runs next that could tell it back
             }
             lingeredNow = true;
             Task prev = lingering.put(task);

@@ -191,18 +191,52 @@ class WorkerLingerTest {
         }
     }
 
-    /** Fails if a linger that no work ends keeps the token (the next sender could never schedule it). */
+    /**
+     * Fails if a linger that no work ends keeps the token (the next sender could never schedule
+     * it): the activation schedules a short task (it runs next, so the linger is granted) and
+     * nothing tells it back.
+     */
     @Test
     void aLingerThatNoWorkEndsReleasesTheToken() {
         WorkStealingDispatcher d = dispatcher(2, "linger-idle");
         try {
             ModelActivation a = new ModelActivation(d);
+            AtomicInteger shortTasks = new AtomicInteger();
+            a.afterBatch = () -> d.execute(new Task() {
+                @Override
+                public void run() {
+                    shortTasks.incrementAndGet();
+                }
+
+                @Override
+                public void abandon(Throwable reason) {
+                }
+            });
             a.send(0);
             await("released", () -> a.releases.get() == 1 && !a.token.get());
             assertThat(a.lingers.get()).as("it lingered first").isEqualTo(1);
             a.send(0);
             await("scheduled again and handled", () -> a.processed.get() == 2 && a.releases.get() == 2);
             assertThat(a.overlaps.get()).isZero();
+            await("the short tasks ran", () -> shortTasks.get() == 2);
+        } finally {
+            d.shutdown(LONG);
+        }
+    }
+
+    /**
+     * An activation with no task to run after it on its worker (an actor fed from outside, a
+     * fan-in consumer) has nothing to wait for: fails if it lingers instead of releasing at once.
+     */
+    @Test
+    void anActivationWithNothingToRunNextReleasesAtOnce() {
+        WorkStealingDispatcher d = dispatcher(2, "linger-none");
+        try {
+            ModelActivation a = new ModelActivation(d);
+            a.send(0);
+            await("released", () -> a.releases.get() == 1 && !a.token.get());
+            assertThat(a.lingers.get()).as("lingers").isZero();
+            assertThat(a.lastLingerGranted).isFalse();
         } finally {
             d.shutdown(LONG);
         }
