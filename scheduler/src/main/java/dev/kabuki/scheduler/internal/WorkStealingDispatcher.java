@@ -544,8 +544,8 @@ public final class WorkStealingDispatcher extends AbstractCoreDispatcher {
          * <p>The task this one displaces from the slot ends its linger here: run next if work
          * came for it, else released. A linger that ends with no work costs an exchange more
          * than releasing at once would; after {@value #LINGER_MISSES} of those in a row this
-         * worker refuses the next {@value #LINGER_PAUSE} requests (a ring of actors, or an actor
-         * fed from outside the runtime, gains nothing from lingering).
+         * worker refuses the next {@value #LINGER_PAUSE} requests (a ring of actors, each told once
+         * per lap, gains nothing from lingering).
          *
          * <p>Hostages: the lingering task is stealable like the LIFO slot's, and it counts as
          * local work for the {@link StuckWorkerMonitor} once work has come for it, so a long

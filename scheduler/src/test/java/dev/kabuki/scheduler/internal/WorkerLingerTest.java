@@ -114,6 +114,20 @@ class WorkerLingerTest {
         }
     }
 
+    /** A plain task (not a lingering one) that runs {@code body}. */
+    private static Task task(Runnable body) {
+        return new Task() {
+            @Override
+            public void run() {
+                body.run();
+            }
+
+            @Override
+            public void abandon(Throwable reason) {
+            }
+        };
+    }
+
     /**
      * Fails if lingering does not happen (each turn would release the token: about one release
      * per message), or if it runs a partner twice or drops a message.
@@ -164,17 +178,10 @@ class WorkerLingerTest {
             AtomicBoolean first = new AtomicBoolean(true);
             a.afterBatch = () -> {
                 if (first.getAndSet(false)) {
-                    d.execute(new Task() {
-                        @Override
-                        public void run() {
-                            blocking.countDown();
-                            JoinHandleTest.awaitUninterruptibly(release);
-                        }
-
-                        @Override
-                        public void abandon(Throwable reason) {
-                        }
-                    });
+                    d.execute(task(() -> {
+                        blocking.countDown();
+                        JoinHandleTest.awaitUninterruptibly(release);
+                    }));
                 }
             };
             a.send(0);
@@ -202,16 +209,7 @@ class WorkerLingerTest {
         try {
             ModelActivation a = new ModelActivation(d);
             AtomicInteger shortTasks = new AtomicInteger();
-            a.afterBatch = () -> d.execute(new Task() {
-                @Override
-                public void run() {
-                    shortTasks.incrementAndGet();
-                }
-
-                @Override
-                public void abandon(Throwable reason) {
-                }
-            });
+            a.afterBatch = () -> d.execute(task(shortTasks::incrementAndGet));
             a.send(0);
             await("released", () -> a.releases.get() == 1 && !a.token.get());
             assertThat(a.lingers.get()).as("it lingered first").isEqualTo(1);
