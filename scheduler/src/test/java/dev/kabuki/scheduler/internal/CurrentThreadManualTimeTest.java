@@ -132,29 +132,16 @@ class CurrentThreadManualTimeTest {
     void aDueNowTimerScheduledByATimerActionFiresAfterTheTasksThatActionReleased() {
         // As on the real wheel, where such a timer goes to the next tick: one step fires the
         // timers pending when it began, then the tasks they released run, then the next step.
-        timer.schedule(Duration.ofSeconds(1), action(() -> {
+        timer.schedule(Duration.ofSeconds(1), new RunnableTask(() -> {
             note("action");
             rt.spawn(() -> note("task-of-action"));
-            timer.schedule(Duration.ZERO, action(() -> note("due-now-from-action")));
+            timer.schedule(Duration.ZERO, new RunnableTask(() -> note("due-now-from-action")));
         }));
 
         rt.advance(Duration.ofSeconds(1));
 
         assertThat(log).containsExactly("action@1000ms", "task-of-action@1000ms",
                 "due-now-from-action@1000ms");
-    }
-
-    private static Task action(Runnable r) {
-        return new Task() {
-            @Override
-            public void run() {
-                r.run();
-            }
-
-            @Override
-            public void abandon(Throwable reason) {
-            }
-        };
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,8 @@ class WorkerLingerTest {
         /** Runs after the batch, before lingering (a test's hook). */
         volatile Runnable afterBatch = () -> { };
         volatile boolean lastLingerGranted;
+        /** Runs finished, the linger asked for or the token released (written last in a run). */
+        final AtomicInteger runsEnded = new AtomicInteger();
 
         ModelActivation(WorkStealingDispatcher d) {
             this.d = d;
@@ -80,6 +83,7 @@ class WorkerLingerTest {
             running.set(false);
             if (!queue.isEmpty()) {
                 d.executeYielded(this); // keeps the token
+                runsEnded.incrementAndGet();
                 return;
             }
             lastLingerGranted = d.linger(this);
@@ -88,6 +92,7 @@ class WorkerLingerTest {
             } else {
                 release();
             }
+            runsEnded.incrementAndGet();
         }
 
         @Override
@@ -112,20 +117,6 @@ class WorkerLingerTest {
             abandoned.incrementAndGet();
             token.set(false);
         }
-    }
-
-    /** A plain task (not a lingering one) that runs {@code body}. */
-    private static Task task(Runnable body) {
-        return new Task() {
-            @Override
-            public void run() {
-                body.run();
-            }
-
-            @Override
-            public void abandon(Throwable reason) {
-            }
-        };
     }
 
     /**
@@ -166,19 +157,37 @@ class WorkerLingerTest {
      * activation schedules a task that blocks (into the LIFO slot: it runs next on this worker)
      * and lingers; a message then comes for it from outside, which takes no token (it is held).
      * The stuck-worker monitor must count the lingering activation as work held behind the stuck
-     * worker, and a searcher must steal it.
+     * worker, and a searcher must steal it. The other worker may steal the blocking task from the
+     * LIFO slot first; then nothing is held behind it, and the attempt starts again on a fresh
+     * dispatcher (20 attempts at most).
      */
     @Test
     void aLingeringActivationIsNotHeldHostageByALongTaskAfterIt() throws Exception {
-        WorkStealingDispatcher d = dispatcher(2, "linger-hostage");
+        final int attempts = 20;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            if (hostageAttempt(attempt)) {
+                return;
+            }
+        }
+        throw new AssertionError("in " + attempts + " attempts the other worker always stole the"
+                + " blocking task");
+    }
+
+    /** One attempt of the hostage case; false if the blocking task was stolen (ran elsewhere). */
+    private static boolean hostageAttempt(int attempt) throws Exception {
+        WorkStealingDispatcher d = dispatcher(2, "linger-hostage-" + attempt);
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch blocking = new CountDownLatch(1);
         try {
             ModelActivation a = new ModelActivation(d);
             AtomicBoolean first = new AtomicBoolean(true);
+            AtomicReference<Thread> activationThread = new AtomicReference<>();
+            AtomicReference<Thread> blockingThread = new AtomicReference<>();
             a.afterBatch = () -> {
                 if (first.getAndSet(false)) {
-                    d.execute(task(() -> {
+                    activationThread.set(Thread.currentThread());
+                    d.execute(new RunnableTask(() -> {
+                        blockingThread.set(Thread.currentThread());
                         blocking.countDown();
                         JoinHandleTest.awaitUninterruptibly(release);
                     }));
@@ -186,12 +195,19 @@ class WorkerLingerTest {
             };
             a.send(0);
             assertThat(blocking.await(30, TimeUnit.SECONDS)).isTrue();
+            await("the first run ended", () -> a.runsEnded.get() == 1);
+            if (blockingThread.get() != activationThread.get()) {
+                return false; // the other worker stole the blocking task: nothing is held behind it
+            }
+            // The blocking task ran next on the activation's worker: it was in the LIFO slot when
+            // the activation asked to linger, so the linger was granted and is held there now.
             assertThat(a.lastLingerGranted).as("the activation lingers behind the blocking task").isTrue();
             assertThat(a.token.get()).isTrue();
             a.send(0); // the token is held: this schedules nothing
             await("the lingering activation ran elsewhere", () -> a.processed.get() == 2);
             assertThat(release.getCount()).as("while the blocking task still blocks").isEqualTo(1);
             assertThat(a.overlaps.get()).isZero();
+            return true;
         } finally {
             release.countDown();
             d.shutdown(LONG);
@@ -201,15 +217,16 @@ class WorkerLingerTest {
     /**
      * Fails if a linger that no work ends keeps the token (the next sender could never schedule
      * it): the activation schedules a short task (it runs next, so the linger is granted) and
-     * nothing tells it back.
+     * nothing tells it back. One worker, so that no other worker can steal the short task before
+     * the activation asks to linger (it would then be refused).
      */
     @Test
     void aLingerThatNoWorkEndsReleasesTheToken() {
-        WorkStealingDispatcher d = dispatcher(2, "linger-idle");
+        WorkStealingDispatcher d = dispatcher(1, "linger-idle");
         try {
             ModelActivation a = new ModelActivation(d);
             AtomicInteger shortTasks = new AtomicInteger();
-            a.afterBatch = () -> d.execute(task(shortTasks::incrementAndGet));
+            a.afterBatch = () -> d.execute(new RunnableTask(shortTasks::incrementAndGet));
             a.send(0);
             await("released", () -> a.releases.get() == 1 && !a.token.get());
             assertThat(a.lingers.get()).as("it lingered first").isEqualTo(1);
