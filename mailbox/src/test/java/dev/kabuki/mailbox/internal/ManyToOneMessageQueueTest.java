@@ -146,14 +146,117 @@ class ManyToOneMessageQueueTest {
         assertThat(bytes).isLessThanOrEqualTo(48);
         assertThat(status).isLessThanOrEqualTo(16);
         assertThat(system).isLessThanOrEqualTo(24);
-        // after traffic the queue is back to one object plus one stub node
+        // after shallow traffic the queue is back to one object plus one stub node
         for (int i = 0; i < 100; i++) {
             q.offer("x");
-        }
-        while (q.poll() != null) {
-            // drain
+            assertThat(q.poll()).isEqualTo("x");
         }
         assertThat(GraphLayout.parseInstance(q).totalSize()).isEqualTo(bytes);
+    }
+
+    // Fails if a deep queue still costs a node per message (the collector copies every live
+    // node, W2's slow mode), or if a drained queue keeps a chunk's slot array: once the consumer
+    // catches up, only a chunk header (the new stub, 16 bytes more than a plain one) remains.
+    @Test
+    void aDeepQueueHoldsMessagesInSlotsAndDropsThemOnceDrained() {
+        ManyToOneMessageQueue<String> q = new ManyToOneMessageQueue<>();
+        long empty = GraphLayout.parseInstance(q).totalSize();
+        String message = "x";
+        long messageBytes = GraphLayout.parseInstance(message).totalSize();
+        int n = 10_000;
+        for (int i = 0; i < n; i++) {
+            q.offer(message);
+        }
+        long deep = GraphLayout.parseInstance(q).totalSize() - empty - messageBytes;
+        System.out.printf("%d queued messages: %d bytes of queue, %.2f per message%n",
+                n, deep, (double) deep / n);
+        assertThat((double) deep / n).as("bytes per queued message").isLessThan(6.0);
+        assertThat(q.size()).isEqualTo(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(q.poll()).isSameAs(message);
+        }
+        assertThat(q.poll()).isNull();
+        assertThat(q.isEmpty()).isTrue();
+        assertThat(q.size()).isZero();
+        assertThat(GraphLayout.parseInstance(q).totalSize()).isLessThanOrEqualTo(empty + 16);
+        // and it goes back to plain nodes: the next message is a plain node behind the chunk
+        q.offer("y");
+        assertThat(q.poll()).isEqualTo("y");
+        assertThat(GraphLayout.parseInstance(q).totalSize()).isEqualTo(empty);
+    }
+
+    // Fails if size/isEmpty or FIFO break across the node/chunk switches, chunk boundaries and
+    // seals: one thread against a plain list, on tiny chunks, offers and polls in a pattern that
+    // makes the queue run deep, drain, and run deep again.
+    @Test
+    void chunksKeepFifoAndExactSizeAgainstAModel() {
+        for (int deepAt : new int[] {0, 1, 3}) {
+            for (int slots : new int[] {1, 2, 5}) {
+                ManyToOneMessageQueue<Integer> q = ManyToOneMessageQueue.shaped(deepAt, slots);
+                java.util.ArrayDeque<Integer> model = new java.util.ArrayDeque<>();
+                java.util.SplittableRandom random = new java.util.SplittableRandom(deepAt * 31L + slots);
+                int next = 0;
+                for (int step = 0; step < 20_000; step++) {
+                    // bursts: offers outweigh polls for a while, then polls do
+                    boolean offering = ((step / 500) % 2 == 0) ? random.nextInt(3) != 0
+                            : random.nextInt(3) == 0;
+                    if (offering) {
+                        q.offer(next);
+                        model.add(next++);
+                    } else {
+                        assertThat(q.poll()).as("deepAt %d, slots %d, step %d", deepAt, slots, step)
+                                .isEqualTo(model.poll());
+                    }
+                    assertThat(q.size()).isEqualTo(model.size());
+                    assertThat(q.isEmpty()).isEqualTo(model.isEmpty());
+                }
+            }
+        }
+    }
+
+    // Fails as the many-producer test above, on queues that switch to chunks at once or soon and
+    // use tiny chunks, so that claims, chunk boundaries, seals and tail CASes race all the time.
+    @Test
+    void manyProducersOverTinyChunksExactCountAndPerProducerOrder() throws Exception {
+        for (int[] shape : new int[][] {{0, 1}, {0, 3}, {2, 2}, {8, 16}}) {
+            ManyToOneMessageQueue<Msg> q = ManyToOneMessageQueue.shaped(shape[0], shape[1]);
+            int perProducer = 100_000;
+            CyclicBarrier start = new CyclicBarrier(PRODUCERS + 1);
+            List<Thread> producers = new ArrayList<>();
+            for (int p = 0; p < PRODUCERS; p++) {
+                int id = p;
+                Thread t = new Thread(() -> {
+                    await(start);
+                    for (int i = 0; i < perProducer; i++) {
+                        q.offer(new Msg(id, i));
+                    }
+                }, "producer-" + p);
+                t.start();
+                producers.add(t);
+            }
+            int[] next = new int[PRODUCERS];
+            long total = (long) PRODUCERS * perProducer;
+            long received = 0;
+            await(start);
+            while (received < total) {
+                Msg m = q.poll();
+                if (m == null) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                assertThat(m.seq()).as("shape %s, producer %d order", java.util.Arrays.toString(shape),
+                        m.producer()).isEqualTo(next[m.producer()]);
+                next[m.producer()]++;
+                received++;
+            }
+            for (Thread t : producers) {
+                t.join();
+            }
+            assertThat(next).containsOnly(perProducer);
+            assertThat(q.poll()).isNull();
+            assertThat(q.isEmpty()).isTrue();
+            assertThat(q.size()).isZero();
+        }
     }
 
     static void await(CyclicBarrier barrier) {
